@@ -1,0 +1,1 @@
+"""Canopy backend package."""
