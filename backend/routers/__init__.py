@@ -1,0 +1,1 @@
+"""openEO API routers, one module per API area."""
