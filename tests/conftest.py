@@ -3,7 +3,6 @@ database per test, the app from its factory, and a live uvicorn server on loopba
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import tempfile
@@ -66,7 +65,9 @@ def pgstac_dsn(pg_cluster: str, pgstac_template: str, request) -> str:
     """DSN of a fresh, migrated database for this test (cloned from the template in ~0.1 s)."""
     name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name.lower())[:55]
     with psycopg.connect(pg_cluster, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
         conn.execute(
             sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
                 sql.Identifier(name), sql.Identifier(pgstac_template)
@@ -145,4 +146,3 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.fail(f"shared folder not found at {SHARED}")
     return SHARED
-

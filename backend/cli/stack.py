@@ -1,0 +1,118 @@
+"""``canopy up|down|status|serve``: the embedded stack's life cycle."""
+
+from __future__ import annotations
+
+import typer
+import uvicorn
+from rich.table import Table
+
+from backend.cli.common import console, embedded_cluster, err_console, friendly_errors
+from backend.cli.database import prepare_database
+from backend.settings import BackendSettings
+from processes.exceptions import ServiceUnavailable
+from stac.demo import load_demo
+from stac.embedded import port_in_use
+from stac.migrate import PGSTAC_VERSION, pgstac_version
+from stac.settings import StacSettings
+
+PORT_OPTION = typer.Option(None, "--port", help="API port (default CANOPY_PORT or 8000).")
+HOST_OPTION = typer.Option(None, "--host", help="Interface (default CANOPY_HOST or 127.0.0.1).")
+
+
+def _address(host: str | None, port: int | None) -> tuple[str, int]:
+    """The address to serve on; exits with a clear message when the port is taken."""
+    settings = BackendSettings()
+    host, port = host or settings.host, port or settings.port
+    if port_in_use(port, host if host != "0.0.0.0" else "127.0.0.1"):
+        err_console.print(
+            f"[bold red]error:[/] port {port} on {host} is already in use. "
+            f"Choose another with `CANOPY_PORT=<port> make run` or `canopy serve --port <port>`."
+        )
+        raise typer.Exit(1)
+    return host, port
+
+
+def _serve(host: str, port: int) -> None:
+    console.print(f"Canopy on [bold]http://{host}:{port}[/]  (Ctrl-C stops)")
+    for label, path in (("openEO", "/openeo/1.2/"), ("STAC", "/stac/"), ("API docs", "/docs")):
+        console.print(f"  {label:9} http://{host}:{port}{path}")
+    uvicorn.run("backend.app:create_app", factory=True, host=host, port=port, log_level="info")
+
+
+def up(
+    host: str | None = HOST_OPTION,
+    port: int | None = PORT_OPTION,
+    demo: bool = typer.Option(True, help="Load the demo collections."),
+) -> None:
+    """Start everything: the embedded database, migrations, demo data and the API."""
+    host, port = _address(host, port)  # before anything starts
+    settings = StacSettings()
+    cluster = embedded_cluster(settings)
+    started = False
+    with friendly_errors():
+        if settings.embedded:
+            if cluster.init():
+                console.print(f"Created the embedded database cluster in {cluster.directory}")
+            started = cluster.start()
+            state = "started" if started else "already running"
+            console.print(f"Database {state} on 127.0.0.1:{settings.pg_port}")
+        steps = prepare_database(settings)
+        if steps:
+            console.print("Migrated: " + ", ".join(steps))
+        if demo:
+            counts = load_demo(settings.dsn, settings.home.absolute() / "data")
+            console.print("Demo data: " + ", ".join(f"{k} ({v} items)" for k, v in counts.items()))
+    try:
+        _serve(host, port)
+    finally:
+        if started:
+            cluster.stop()
+            console.print("Database stopped.")
+
+
+def down() -> None:
+    """Stop the embedded database."""
+    settings = StacSettings()
+    with friendly_errors():
+        stopped = embedded_cluster(settings).stop() if settings.embedded else False
+    console.print("Database stopped." if stopped else "Nothing to stop.")
+
+
+def serve(host: str | None = HOST_OPTION, port: int | None = PORT_OPTION) -> None:
+    """Serve the API, STAC and UI against an already running database."""
+    _serve(*_address(host, port))
+
+
+def status() -> None:
+    """Show the database, pgstac version, Dask and the URLs."""
+    settings, backend = StacSettings(), BackendSettings()
+    table = Table(show_header=False, box=None)
+    if settings.embedded:
+        running = embedded_cluster(settings).running()
+        table.add_row(
+            "database", f"embedded in {settings.pg_dir}: " + ("running" if running else "stopped")
+        )
+    else:
+        table.add_row("database", f"external: {settings.libpq_parts()['host']}")
+    try:
+        version = pgstac_version(settings.dsn, settings.connect_timeout_s)
+        pin = (
+            ""
+            if version == PGSTAC_VERSION
+            else f" (Canopy needs {PGSTAC_VERSION}: run `canopy db migrate`)"
+        )
+        table.add_row("pgstac", f"{version or 'not migrated'}{pin}")
+    except ServiceUnavailable as exc:
+        table.add_row("pgstac", f"[red]{exc.message}[/]")
+    table.add_row("dask", "local cluster per worker (no scheduler configured)")
+    url = f"http://{backend.host}:{backend.port}"
+    api_up = port_in_use(backend.port, backend.host)
+    table.add_row("api", f"{url}/openeo/1.2/ " + ("(listening)" if api_up else "(not running)"))
+    table.add_row("stac", f"{url}/stac/")
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the stack commands to the top-level app."""
+    for command in (up, down, serve, status):
+        app.command()(command)

@@ -1,0 +1,101 @@
+"""`canopy up` as a user runs it: a real process, real PostgreSQL, real HTTP, Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+
+from tests.conftest import free_port
+
+CANOPY = [sys.executable, "-m", "backend.cli"]
+
+
+@pytest.fixture
+def stack_env():
+    home = Path(tempfile.mkdtemp(prefix="canopy-up-"))
+    home.chmod(0o755)
+    env = dict(os.environ, CANOPY_HOME=str(home), CANOPY_PG_PORT=str(free_port()))
+    env["CANOPY_PORT"] = str(free_port())
+    env.pop("CANOPY_DATABASE_URL", None)
+    yield env
+    subprocess.run([*CANOPY, "down"], env=env, capture_output=True, check=False, timeout=60)
+    shutil.rmtree(home, ignore_errors=True)
+
+
+def start(env: dict) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [*CANOPY, "up"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    url = f"http://127.0.0.1:{env['CANOPY_PORT']}/.well-known/openeo"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail("canopy up exited early:\n" + proc.stdout.read())
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return proc
+        except httpx.TransportError:
+            time.sleep(0.3)
+    proc.kill()
+    pytest.fail("canopy up did not serve in time:\n" + proc.stdout.read())
+
+
+def stop(proc: subprocess.Popen) -> str:
+    proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
+    out, _ = proc.communicate(timeout=60)
+    return out
+
+
+@pytest.mark.e2e
+def test_up_serves_everything_and_a_second_up_keeps_the_data(stack_env):
+    base = f"http://127.0.0.1:{stack_env['CANOPY_PORT']}"
+    dsn = f"postgresql://postgres:x@127.0.0.1:{stack_env['CANOPY_PG_PORT']}/canopy"
+    proc = start(stack_env)
+    try:
+        caps = httpx.get(f"{base}/openeo/1.2/").json()
+        assert caps["api_version"] == "1.2.0"
+        ids = [c["id"] for c in httpx.get(f"{base}/openeo/1.2/collections").json()["collections"]]
+        assert ids == ["CGLS_SSM_1KM", "SENTINEL2_L2A_SYNTHETIC"]
+        found = httpx.get(f"{base}/stac/search", params={"bbox": "16.2,48.1,16.5,48.3"}).json()
+        assert found["features"] and found["features"][0]["collection"] == "CGLS_SSM_1KM"
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("CREATE TABLE canopy.marker (x int)")
+    finally:
+        out = stop(proc)
+    assert "Created the embedded database cluster" in out
+    assert "Database stopped." in out
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(dsn, connect_timeout=2)
+
+    proc = start(stack_env)  # reuses the cluster and its data
+    try:
+        with psycopg.connect(dsn) as conn:
+            conn.execute("SELECT * FROM canopy.marker")
+    finally:
+        out = stop(proc)
+    assert "Created the embedded database cluster" not in out
+
+
+@pytest.mark.e2e
+def test_up_on_a_taken_port_says_which_port_and_starts_nothing(stack_env):
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", int(stack_env["CANOPY_PORT"])))
+        blocker.listen()
+        proc = subprocess.run(
+            [*CANOPY, "up"], env=stack_env, capture_output=True, text=True, timeout=60, check=False
+        )
+    assert proc.returncode == 1
+    message = " ".join((proc.stdout + proc.stderr).split())
+    assert f"port {stack_env['CANOPY_PORT']}" in message and "CANOPY_PORT" in message
+    assert not (Path(stack_env["CANOPY_HOME"]) / "pg" / "data").exists()
