@@ -1,0 +1,113 @@
+"""Benchmark of the batched retrieval against per-pixel least_squares over prosail.run_prosail."""
+
+import os
+
+# single-thread measurement: set before numpy loads its BLAS
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import sys  # noqa: E402
+import time  # noqa: E402
+import tracemalloc  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import prosail  # noqa: E402
+from scipy.optimize import least_squares  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "retrieval"))
+from retrieval_scenes import truth_state, window_observations  # noqa: E402
+
+from processes.retrieval.state import (  # noqa: E402
+    NAMES,
+    bounds,
+    climatology,
+    full_state,
+    to_physical,
+)
+from processes.retrieval.window import RetrievalConfig, retrieve_window  # noqa: E402
+
+NPIX = 2000
+N_BASELINE = 4
+SRF_STEP = 10.0  # the process default
+
+
+def batched(obs, npix):
+    """Pixel-dates per second of retrieve_window and its peak traced memory."""
+    sza = np.full(npix, 30.0)
+    retrieve_window([_take(o, slice(0, 50)) for o in obs], sza[:50])  # warm-up (caches)
+    t0 = time.perf_counter()
+    retrieve_window(obs, sza, config=RetrievalConfig())
+    dt = time.perf_counter() - t0
+    tracemalloc.start()
+    retrieve_window(obs, sza)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return dt / npix, peak
+
+
+def _take(o, sel):
+    from dataclasses import replace
+
+    return replace(
+        o, reflectance=o.reflectance[sel], uncertainty=o.uncertainty[sel], sza=o.sza[sel],
+        vza=o.vza[sel], raa=o.raa[sel], clear=o.clear[sel],
+    )  # fmt: skip
+
+
+def baseline(obs, npix):
+    """Seconds per pixel of scipy least_squares over prosail.run_prosail (same state, priors)."""
+    xb, b = climatology(1)
+    sd_b = np.sqrt(np.diag(b[0]))
+    lo, hi = bounds()
+    times = []
+    for i in range(npix):
+
+        def residual(t, i=i):
+            s = {k: float(v[0]) for k, v in full_state(to_physical(t[None])).items()}
+            res = []
+            for o in obs:
+                for j in range(o.sza.shape[1]):
+                    rho = prosail.run_prosail(
+                        s["n"], s["cab"], s["car"], s["cbrown"], s["cw"], s["cm"], s["lai"],
+                        s["ala"], s["hotspot"], o.sza[i, j], o.vza[i, j], o.raa[i, j],
+                        ant=s["ant"], prospect_version="D", typelidf=2,
+                        rsoil=s["soil_brightness"], psoil=s["soil_dry"],
+                    )  # fmt: skip
+                    h = o.bands.weights @ rho[o.bands.wavelength - 400]
+                    y = o.reflectance[i, j]
+                    sig = np.sqrt(o.uncertainty[i, j] ** 2 + (0.005 + 0.03 * y) ** 2)
+                    res.append((y - h) / sig)
+            res.append((t - xb[0]) / sd_b)
+            return np.concatenate(res)
+
+        t0 = time.perf_counter()
+        least_squares(residual, np.clip(xb[0], lo + 1e-9, hi - 1e-9), bounds=(lo, hi))
+        times.append(time.perf_counter() - t0)
+    return float(np.mean(times))
+
+
+def main():
+    """Run and print the benchmark."""
+    rng = np.random.default_rng(0)
+    truth = truth_state(NPIX, rng)
+    obs = window_observations(truth, rng, n_per_sensor=3, step=SRF_STEP)
+    per_px, peak = batched(obs, NPIX)
+    base = baseline(obs, N_BASELINE)
+    input_bytes = sum(o.reflectance.nbytes * 2 + o.sza.nbytes * 4 for o in obs) / NPIX
+    n_lambda = sum(o.bands.wavelength.size for o in obs)
+    print(f"setup: {NPIX} pixels, 2 sensors x 3 observations x 4 bands, {len(NAMES)} parameters, "
+          f"{n_lambda} wavelengths (SRF step {SRF_STEP:g} nm), single thread")  # fmt: skip
+    print(
+        f"batched retrieval : {per_px * 1e3:.2f} ms per pixel-date, {1 / per_px:.0f} pixel-dates/s/core"
+    )
+    print(f"baseline (scipy least_squares + prosail.run_prosail, {N_BASELINE} px): "
+          f"{base * 1e3:.0f} ms per pixel-date")  # fmt: skip
+    print(f"speed-up: {base / per_px:.0f}x (target >= 100x; <= 5 ms per pixel-date)")
+    print(f"peak traced memory of the run: {peak / 2**20:.0f} MiB (bounded by the batch of "
+          f"{RetrievalConfig().batch} px); inputs per 100,000 pixels: {input_bytes * 1e5 / 2**20:.0f} MiB; "
+          f"peak per 100,000 pixels ~ {(peak + input_bytes * 1e5) / 2**20:.0f} MiB")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

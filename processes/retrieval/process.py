@@ -1,0 +1,172 @@
+"""The openEO process ``optisail``: LAI/fAPAR every ``interval`` days from one or more sensors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import dask.array as da
+import numpy as np
+import xarray as xr
+
+from processes.exceptions import ProcessParameterInvalid
+from processes.retrieval.cube import PROCESS, CubeLayout, latitude, layout
+from processes.retrieval.window import (
+    CORE_OUTPUTS,
+    OPTIONAL_OUTPUTS,
+    PosteriorState,
+    RetrievalConfig,
+    SensorObservations,
+    retrieve_window,
+)
+
+DAY = np.timedelta64(1, "D")
+
+
+def noon_sza(lat: np.ndarray, day: np.datetime64) -> np.ndarray:
+    """Solar zenith (degrees) at local solar noon (Cooper's declination), capped at 85°."""
+    doy = (
+        day.astype("datetime64[D]") - day.astype("datetime64[Y]").astype("datetime64[D]")
+    ).astype(int) + 1
+    decl = 23.44 * np.sin(2 * np.pi * (284 + doy) / 365.0)
+    return np.minimum(np.abs(lat - decl), 85.0)
+
+
+def step_dates(times: np.ndarray, interval: int, start=None, end=None) -> np.ndarray:
+    """Step dates every ``interval`` days from the first observation day to the last.
+
+    Args:
+        times: Observation datetimes of all sensors.
+        interval: Step in days.
+        start: First step date (default: day of the first observation).
+        end: Last possible step date (default: day of the last observation).
+
+    Returns:
+        datetime64[D] array.
+    """
+    t0 = np.datetime64(start, "D") if start is not None else times.min().astype("datetime64[D]")
+    t1 = np.datetime64(end, "D") if end is not None else times.max().astype("datetime64[D]")
+    return np.arange(t0, t1 + DAY, interval * DAY)
+
+
+def _window_obs(block: np.ndarray, lay: CubeLayout, sel: np.ndarray) -> SensorObservations:
+    """One sensor's observations in a window from a (t, bands, y, x) block."""
+    sub = block[sel]  # (O, bands, y, x)
+    npix = sub.shape[2] * sub.shape[3]
+    flat = np.moveaxis(sub.reshape(sub.shape[0], sub.shape[1], npix), 2, 0)  # (P, O, bands)
+    sza, saa, vza, vaa = (flat[:, :, i] for i in lay.angles)
+    clear = np.nan_to_num(flat[:, :, lay.clear], nan=0.0) == 1
+    snow = None if lay.snow is None else np.nan_to_num(flat[:, :, lay.snow], nan=0.0) == 1
+    return SensorObservations(
+        lay.bands, flat[:, :, list(lay.refl)], flat[:, :, list(lay.unc)], sza, vza, saa - vaa,
+        clear, snow, lay.uncertainty_factor, lay.min_rel_uncertainty,
+    )  # fmt: skip
+
+
+def _block(*blocks, layouts, steps, window, config, outputs, lat, fapar_sza):
+    """Retrieve every step for one (y, x) block; the posterior is carried from step to step."""
+    ny, nx = blocks[0].shape[2:]
+    res = np.full((len(steps), len(outputs), ny, nx), np.nan)
+    posterior: PosteriorState | None = None
+    for k, day in enumerate(steps):
+        centre = day.astype("datetime64[ns]")
+        obs = []
+        for blk, lay in zip(blocks, layouts, strict=True):
+            sel = np.flatnonzero(
+                (lay.times >= centre - window * DAY) & (lay.times < centre + window * DAY)
+            )
+            obs.append(_window_obs(np.asarray(blk, dtype=float), lay, sel))
+        if fapar_sza is not None:
+            sza = np.full(ny * nx, float(fapar_sza))
+        elif lat is not None:
+            sza = noon_sza(np.asarray(lat).ravel(), day)
+        else:  # no latitude: the mean observed solar zenith of the window stands in
+            with np.errstate(invalid="ignore"), np.testing.suppress_warnings() as sup:
+                sup.filter(RuntimeWarning)
+                sza = np.nanmean(np.concatenate([o.sza for o in obs], axis=1), axis=1)
+            sza = np.nan_to_num(sza, nan=45.0)
+        out, posterior = retrieve_window(obs, sza, posterior, config)
+        for j, name in enumerate(outputs):
+            res[k, j] = out[name].reshape(ny, nx)
+    return res
+
+
+def optisail(
+    data: xr.DataArray | Sequence[xr.DataArray],
+    interval: int = 5,
+    window: int = 5,
+    prior: str = "previous",
+    outputs: Sequence[str] | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    fapar_sza: float | None = None,
+    leaf_angle_bins: str = "prosail18",
+    srf_step: float = 10.0,
+    max_iterations: int = 10,
+) -> xr.DataArray:
+    """openEO process ``optisail`` (spec: processes/specs/optisail.json)."""
+    cubes = [data] if isinstance(data, xr.DataArray) else list(data)
+    if not cubes:
+        raise ProcessParameterInvalid(
+            parameter="data", process=PROCESS, reason="no data cube given"
+        )
+    outputs = list(CORE_OUTPUTS if outputs is None else outputs)
+    unknown = [o for o in outputs if o not in CORE_OUTPUTS + OPTIONAL_OUTPUTS]
+    if unknown or not outputs:
+        raise ProcessParameterInvalid(
+            parameter="outputs", process=PROCESS,
+            reason=f"unknown {unknown}; choose from {list(CORE_OUTPUTS + OPTIONAL_OUTPUTS)}",
+        )  # fmt: skip
+    if prior not in ("previous", "climatology"):
+        raise ProcessParameterInvalid(
+            parameter="prior", process=PROCESS, reason="use 'previous' or 'climatology'"
+        )
+    if leaf_angle_bins not in ("prosail18", "fortran13"):
+        raise ProcessParameterInvalid(
+            parameter="leaf_angle_bins", process=PROCESS, reason="use prosail18|fortran13"
+        )
+    if interval < 1 or window < 1 or srf_step < 1 or max_iterations < 1:
+        raise ProcessParameterInvalid(
+            parameter="interval",
+            process=PROCESS,
+            reason="interval, window, srf_step, max_iterations must be ≥ 1",
+        )
+    layouts = [layout(c, srf_step) for c in cubes]
+    ref = cubes[0]
+    for c in cubes[1:]:
+        if c.sizes["y"] != ref.sizes["y"] or c.sizes["x"] != ref.sizes["x"]:
+            raise ProcessParameterInvalid(
+                parameter="data", process=PROCESS, reason="cubes must share the y/x grid"
+            )
+    cubes = [c.transpose("t", "bands", "y", "x") for c in cubes]
+    steps = step_dates(np.concatenate([lay.times for lay in layouts]), interval, start, end)
+    config = RetrievalConfig(
+        binning=leaf_angle_bins, max_iter=max_iterations, temporal=prior == "previous"
+    )
+    lat = latitude(ref)
+    kwargs = {
+        "layouts": layouts, "steps": steps, "window": window, "config": config,
+        "outputs": outputs, "fapar_sza": fapar_sza,
+    }  # fmt: skip
+    if any(isinstance(c.data, da.Array) for c in cubes):
+        arrays = [da.asarray(c.data) for c in cubes]
+        ychunks, xchunks = arrays[0].chunks[2], arrays[0].chunks[3]
+        arrays = [a.rechunk((-1, -1, ychunks, xchunks)) for a in arrays]
+        lat_arr = da.from_array(
+            lat if lat is not None else np.zeros((ref.sizes["y"], ref.sizes["x"])),
+            chunks=(ychunks, xchunks),
+        )
+        result = da.map_blocks(
+            lambda *b, **kw: _block(*b[:-1], lat=b[-1] if lat is not None else None, **kw),
+            *arrays, lat_arr[None, None],
+            dtype=float, chunks=((len(steps),), (len(outputs),), ychunks, xchunks), **kwargs,
+        )  # fmt: skip
+    else:
+        result = _block(*(c.values for c in cubes), lat=lat, **kwargs)
+    coords = {"t": steps.astype("datetime64[ns]"), "bands": outputs}
+    for dim in ("y", "x"):
+        if dim in ref.coords:
+            coords[dim] = ref.coords[dim].values
+    return xr.DataArray(
+        result, dims=("t", "bands", "y", "x"), coords=coords,
+        attrs={"source": "OptiSAIL-like retrieval (PROSPECT-D + 4SAIL), Canopy", "fapar": "black-sky at local solar noon"},
+    )  # fmt: skip
