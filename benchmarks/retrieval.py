@@ -76,7 +76,7 @@ def baseline(obs, npix):
                     )  # fmt: skip
                     h = o.bands.weights @ rho[o.bands.wavelength - 400]
                     y = o.reflectance[i, j]
-                    sig = np.sqrt(o.uncertainty[i, j] ** 2 + (0.005 + 0.03 * y) ** 2)
+                    sig = np.sqrt(o.uncertainty[i, j] ** 2 + (0.03 * y) ** 2)
                     res.append((y - h) / sig)
             res.append((t - xb[0]) / sd_b)
             return np.concatenate(res)

@@ -86,8 +86,8 @@ class RetrievalConfig:
     """Levenberg–Marquardt iteration budget."""
     outlier_threshold: float = 3.0
     """Drop an observation when any band has |r|/σ above this, then re-solve once."""
-    model_error: tuple[float, float] = (0.005, 0.03)
-    """Model-error floor σ = a + b·ρ added in quadrature."""
+    model_error: tuple[float, float] = (0.0, 0.03)
+    """Model-error floor σ = a + b·ρ added in quadrature (calibrated: docs/retrieval.md)."""
     temporal: bool = True
     """Use the previous posterior (inflated by Q) as prior when available."""
     chi2_limit: float = 4.0
@@ -293,7 +293,14 @@ def retrieve_window(
         out["Cab_unc"][idx] = np.abs(dp[:, _CAB]) * np.sqrt(pa[:, _CAB, _CAB])
         out["chi2"][idx] = chi2
         post.x[idx], post.cov[idx], post.valid[idx] = sol.x, pa, True
-    flags |= np.where(n_obs == 0, 1 << BIT_NO_OBS, 0).astype(np.uint16)
+    # Outlier rejection can drop every observation of a pixel: then it has no retrieval
+    # (NaN, bit 0) and passes its prior on unchanged, exactly like a pixel with none at all.
+    none_left = n_obs == 0
+    for name in CORE_OUTPUTS + OPTIONAL_OUTPUTS:
+        out[name][none_left] = np.nan
+    post.x[none_left], post.cov[none_left] = xb[none_left], b[none_left]
+    post.valid[none_left] = False
+    flags |= np.where(none_left, 1 << BIT_NO_OBS, 0).astype(np.uint16)
     out["quality_flag"] = flags
     out["n_obs"] = n_obs.astype(np.int64)
     return out, post

@@ -10,9 +10,13 @@ NPIX = 400
 
 
 def _metrics(out, truth, f_true):
-    e = out["LAI"] - truth["lai"]
-    ef = out["fAPAR"] - f_true
-    low = truth["lai"] <= 4
+    # science.md §5: targets hold for pixels with a retrieval; those without one (NaN, bit 0)
+    # are bounded separately by the tests
+    ok = np.isfinite(out["LAI"])
+    e = (out["LAI"] - truth["lai"])[ok]
+    ef = (out["fAPAR"] - f_true)[ok]
+    out = {k: v[ok] for k, v in out.items()}
+    low = truth["lai"][ok] <= 4
     return {
         "lai_rmse": float(np.sqrt(np.mean(e[low] ** 2))),
         "lai_bias": float(np.mean(e[low])),
@@ -30,7 +34,9 @@ def twin():
     truth = truth_state(NPIX, rng)
     obs = window_observations(truth, rng)
     sza = np.full(NPIX, 30.0)
-    # identical twin: the model is exact, so no model-error floor in R
+    # identical twin: the model is exact, so no model-error floor in R. The default floor
+    # (0 + 0.03ρ) was tried and over-covers the twin: seed 11 gives 79.5% within 1σ and robust
+    # std(err/σ) 0.698 (< 0.7); seeds 103/104 give 81–82% LAI (> 80%). See docs/retrieval.md.
     out, _ = retrieve_window(obs, sza, config=RetrievalConfig(model_error=(0.0, 0.0)))
     return out, _metrics(out, truth, true_fapar(truth, sza))
 
@@ -64,9 +70,23 @@ def test_with_model_error_and_thin_clouds():
     assert abs(m["lai_bias"]) <= 0.3
     assert m["fapar_rmse"] <= 0.07
     assert abs(m["fapar_bias"]) <= 0.03
-    # science.md §5 asks 50–85%; with the mandated model-error floor (0.005 + 0.03ρ) the σ
-    # over-covers this mild model error (measured ~85% LAI, ~89% fAPAR): conservative, reported
-    assert 0.5 <= m["lai_cal"] <= 0.92
-    assert 0.5 <= m["fapar_cal"] <= 0.92
+    # science.md §5: 50–85%. The default floor (0 + 0.03ρ) was calibrated on other seeds
+    # (docs/retrieval.md); the floor 0.005 + 0.03ρ over-covered here (85% LAI, 89% fAPAR)
+    assert 0.5 <= m["lai_cal"] <= 0.85
+    assert 0.5 <= m["fapar_cal"] <= 0.85
     flagged = (out["quality_flag"] >> BIT_OUTLIER) & 1
     assert 0.02 < flagged.mean() < 0.4  # the thin clouds are caught as outliers
+    assert np.isnan(out["LAI"]).mean() <= 0.05  # few pixels lose every observation
+
+
+def test_pixels_whose_observations_are_all_rejected_have_no_value():
+    rng = np.random.default_rng(12)
+    truth = truth_state(NPIX, rng)
+    obs = window_observations(truth, rng, binning="fortran13", diffuse=True, thin_cloud=0.05)
+    out, post = retrieve_window(obs, np.full(NPIX, 30.0))
+    none_left = (out["quality_flag"] & 1).astype(bool)
+    assert none_left.any()  # this scene has such pixels (the 3σ test rejects all views)
+    assert np.all(out["n_obs"][none_left] == 0)
+    for name in ("LAI", "LAI_unc", "fAPAR", "fAPAR_unc"):
+        assert np.isnan(out[name][none_left]).all() and np.isfinite(out[name][~none_left]).all()
+    assert not post.valid[none_left].any()
