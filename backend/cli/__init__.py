@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
-
 import typer
 
 from backend.cli import database, stack
+from ingest import cli as ingest_cli
 
 app = typer.Typer(
     name="canopy",
@@ -19,19 +18,13 @@ app.add_typer(database.app, name="db")
 app.add_typer(database.demo_app, name="demo")
 
 
-def _merge_commands_of(module: str) -> None:
-    """Add the top-level commands and groups of another package's Typer app, if it exists."""
-    try:
-        sub = importlib.import_module(module).app
-    except ModuleNotFoundError as exc:
-        if exc.name != module:  # the module exists but one of its imports is missing
-            raise
-        return
-    app.registered_commands.extend(sub.registered_commands)
-    app.registered_groups.extend(sub.registered_groups)
-
-
-_merge_commands_of("ingest.cli")  # simulate, ingest, sites
+# ingest's commands (simulate, ingest, sites, sensors) join at the top level; its simulated
+# demo set joins the `demo` group beside the conformance demo.
+app.registered_commands.extend(
+    c for c in ingest_cli.app.registered_commands if c.callback is not ingest_cli.demo
+)
+app.registered_groups.extend(ingest_cli.app.registered_groups)
+database.demo_app.command("simulated")(ingest_cli.demo)
 
 
 def main() -> None:
