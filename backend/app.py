@@ -10,7 +10,16 @@ from fastapi.middleware.cors import CORSMiddleware
 from stac_fastapi.api.errors import DEFAULT_STATUS_CODES
 
 from backend.errors import CatchAllMiddleware, install_error_handlers
-from backend.routers import capabilities, collections
+from backend.routers import (
+    capabilities,
+    collections,
+    credentials,
+    data,
+    jobs,
+    process_graphs,
+    processes,
+    results,
+)
 from backend.settings import BackendSettings
 from backend.stac_guard import StacWriteGuard
 from stac.api import MountedRootPathFix, attach_pool, create_stac_app
@@ -72,6 +81,12 @@ def create_app(
     app.include_router(capabilities.well_known_router)
     app.include_router(capabilities.router)
     app.include_router(collections.router)
+    app.include_router(credentials.router)
+    app.include_router(processes.router)
+    app.include_router(process_graphs.router)
+    app.include_router(jobs.router)
+    app.include_router(results.router)
+    app.include_router(data.router)
 
     admin = settings.admin_token.get_secret_value() if settings.admin_token else None
     app.mount("/stac", StacWriteGuard(MountedRootPathFix(stac_app), admin), name="stac")

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from backend.errors import error_response
-from processes.exceptions import AuthenticationRequired, PermissionDenied
+from processes.exceptions import AuthenticationRequired, PermissionsInsufficient
 
 _READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -37,7 +37,7 @@ class StacWriteGuard:
                 return
             token = auth.removeprefix("Bearer ").strip()
             if not self.admin_token or not hmac.compare_digest(token, self.admin_token):
-                error = PermissionDenied(reason="only the catalogue administrator may write")
+                error = PermissionsInsufficient(reason="only the catalogue administrator may write")
                 await error_response(error, request)(scope, receive, send)
                 return
         await self.app(scope, receive, send)

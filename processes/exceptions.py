@@ -48,10 +48,16 @@ class ParameterInvalid(BadRequest):
     message_template = "Parameter '{parameter}' is invalid: {reason}"
 
 
-class ProcessParameterMissing(BadRequest):
+class ProcessParameterRequired(BadRequest):
     """A required process parameter is missing."""
 
-    message_template = "Process '{process}' parameter '{parameter}' is missing."
+    message_template = "Process '{process}' parameter '{parameter}' is required."
+
+
+class ProcessParameterUnsupported(BadRequest):
+    """A parameter is given that the process does not have."""
+
+    message_template = "Process '{process}' does not support parameter '{parameter}'."
 
 
 class ProcessParameterInvalid(BadRequest):
@@ -72,6 +78,21 @@ class ProcessGraphInvalid(BadRequest):
     """The process graph cannot be parsed or executed as given."""
 
     message_template = "Invalid process graph specified: {reason}"
+
+
+class ProcessGraphComplexity(BadRequest):
+    """The graph is too large or slow for synchronous processing; use a batch job."""
+
+    message_template = (
+        "The process is too complex for synchronous processing ({reason}). "
+        "Please use a batch job instead."
+    )
+
+
+class PredefinedProcessExists(BadRequest):
+    """A user-defined process may not take the id of a predefined one."""
+
+    message_template = "A predefined process with the id '{process_graph_id}' exists already."
 
 
 class ProcessUnsupported(BadRequest):
@@ -104,6 +125,36 @@ class FormatUnsupported(BadRequest):
     """The requested output format is not offered."""
 
     message_template = "Output format '{format}' is not supported."
+
+
+class JobNotFinished(BadRequest):
+    """Results were asked for a job that has not finished."""
+
+    message_template = "Batch job '{job_id}' has not finished computing the results yet."
+
+
+class JobNotStarted(BadRequest):
+    """Something needs a started job."""
+
+    message_template = "Batch job '{job_id}' has not been started yet."
+
+
+class JobLocked(BadRequest):
+    """A queued or running job cannot be changed."""
+
+    message_template = "Batch job '{job_id}' is locked because it is {status}."
+
+
+class PropertyNotEditable(BadRequest):
+    """A property of a job may not be changed."""
+
+    message_template = "Property '{property}' is read-only."
+
+
+class BudgetInvalid(BadRequest):
+    """The budget is invalid or below what the work needs."""
+
+    message_template = "The budget is invalid: {reason}"
 
 
 class PayloadTooLarge(BadRequest):
@@ -146,7 +197,7 @@ class CredentialsInvalid(OpenEOError):
     message_template = "Credentials are not correct."
 
 
-class PermissionDenied(OpenEOError):
+class PermissionsInsufficient(OpenEOError):
     """The user may not do this (e.g. write the catalogue without the admin credential)."""
 
     status = 403
@@ -187,6 +238,12 @@ class ProcessGraphNotFound(NotFound):
     message_template = "The process graph '{process_graph_id}' does not exist."
 
 
+class FileNotFound(NotFound):
+    """A result asset or file that does not exist."""
+
+    message_template = "File '{path}' does not exist."
+
+
 class MethodNotAllowed(OpenEOError):
     """The HTTP method is not allowed on this endpoint."""
 
@@ -202,6 +259,36 @@ class Internal(OpenEOError):
 
     status = 500
     message_template = "Server error: {reason}"
+
+
+class RequestTimeout(OpenEOError):
+    """Synchronous processing ran out of time; use a batch job."""
+
+    status = 408
+    message_template = (
+        "Synchronous processing took longer than {seconds} s. Please use a batch job instead."
+    )
+
+
+class FeatureUnsupported(OpenEOError):
+    """The back-end does not offer this feature."""
+
+    status = 501
+    message_template = "Feature not supported: {feature}"
+
+
+class EstimateComplexity(OpenEOError):
+    """No estimate can be given for this job."""
+
+    status = 500
+    message_template = "The costs for this job could not be estimated: {reason}"
+
+
+class StorageFailure(OpenEOError):
+    """Writing or reading stored results failed."""
+
+    status = 500
+    message_template = "Unable to store or read the results: {reason}"
 
 
 class ServiceUnavailable(OpenEOError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from backend.cli import database, stack
+from backend.cli import database, stack, users
 from ingest import cli as ingest_cli
 
 app = typer.Typer(
@@ -16,6 +16,7 @@ app = typer.Typer(
 stack.register(app)
 app.add_typer(database.app, name="db")
 app.add_typer(database.demo_app, name="demo")
+app.add_typer(users.app, name="users")
 
 
 # ingest's commands (simulate, ingest, sites, sensors) join at the top level; its simulated
