@@ -244,6 +244,13 @@ class FileNotFound(NotFound):
     message_template = "File '{path}' does not exist."
 
 
+class ResultLinkExpired(OpenEOError):
+    """A signed link to a result has expired."""
+
+    status = 410
+    message_template = "The link to the batch job result has expired. Please request the results again."
+
+
 class MethodNotAllowed(OpenEOError):
     """The HTTP method is not allowed on this endpoint."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from backend.cli import database, stack, users
+from backend.cli import database, stack, users, worker
 from ingest import cli as ingest_cli
 
 app = typer.Typer(
@@ -14,6 +14,7 @@ app = typer.Typer(
     add_completion=False,
 )
 stack.register(app)
+worker.register(app)
 app.add_typer(database.app, name="db")
 app.add_typer(database.demo_app, name="demo")
 app.add_typer(users.app, name="users")

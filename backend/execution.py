@@ -1,0 +1,104 @@
+"""Runs a process graph for a user: the registry with its seams bound (catalogue, result writer,
+UDPs), used by batch jobs, by synchronous ``POST /result`` and by estimates."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from processes.exceptions import ProcessGraphMissing
+
+Compute = Callable[..., Any]
+
+
+@dataclass
+class Execution:
+    """Outcome of running one process graph."""
+
+    value: Any = None
+    """What the graph's result node returned (True for save_result)."""
+
+    files: list[dict] = field(default_factory=list)
+    """Descriptions of the files save_result wrote (``processes.cubes.describe_asset``)."""
+
+
+def process_graph_of(process: dict | None) -> dict:
+    """The ``process_graph`` of an openEO process object; ProcessGraphMissing when absent."""
+    if not isinstance(process, dict) or not isinstance(process.get("process_graph"), dict):
+        raise ProcessGraphMissing()
+    if not process["process_graph"]:
+        raise ProcessGraphMissing()
+    return process["process_graph"]
+
+
+def execute(
+    process: dict,
+    *,
+    owner: str,
+    dsn: str,
+    output_dir: Path,
+    compute: Compute | None = None,
+    parameters: dict | None = None,
+    on_load: Callable[[Any], None] | None = None,
+) -> Execution:
+    """Run a graph with Canopy's registry, writing results under ``output_dir``.
+
+    Args:
+        process: the openEO process object (``{"process_graph": ...}``).
+        owner: user id; their user-defined processes are callable from the graph.
+        dsn: catalogue database (collections, items, UDPs).
+        output_dir: where save_result writes.
+        compute: how save_result computes (progress and cancel of batch jobs); default dask.
+        parameters: values of the graph's named parameters.
+        on_load: called with every cube load_collection/load_stac returns (size limits).
+    """
+    from processes.cubes import make_load_collection, make_load_stac, make_save_result
+    from processes.executor import execute as run_graph
+    from processes.registry import build_registry
+    from stac.cube_catalogue import PgstacCubeCatalogue
+
+    from backend.udp_lookup import udp_lookup_for
+
+    graph = process_graph_of(process)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    sink: list[dict] = []
+    save_kwargs = {"compute": compute} if compute is not None else {}
+    registry = build_registry(
+        overrides={
+            "load_collection": _observed(make_load_collection(PgstacCubeCatalogue(dsn)), on_load),
+            "load_stac": _observed(make_load_stac(_fetch_json), on_load),
+            "save_result": make_save_result(output_dir, sink, **save_kwargs),
+        }
+    )
+    value = run_graph(
+        {"process_graph": graph},
+        registry,
+        udp_lookup=udp_lookup_for(dsn, owner),
+        parameters=parameters,
+    )
+    return Execution(value=value, files=sink)
+
+
+def _observed(load: Callable, on_load: Callable[[Any], None] | None) -> Callable:
+    """``load`` reporting each cube it returns to ``on_load``."""
+    if on_load is None:
+        return load
+
+    @functools.wraps(load)
+    def observed(*args: Any, **kwargs: Any) -> Any:
+        cube = load(*args, **kwargs)
+        on_load(cube)
+        return cube
+
+    return observed
+
+
+def _fetch_json(url: str) -> dict:
+    import httpx
+
+    response = httpx.get(url, timeout=30, follow_redirects=True)
+    response.raise_for_status()
+    return response.json()

@@ -1,0 +1,102 @@
+"""Runs one claimed job in a worker thread and says how it ended (no database access here)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from backend.execution import execute
+from backend.jobs.model import Status
+from backend.jobs.tracking import JobCancelled, JobTracker
+from processes.exceptions import Internal, OpenEOError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a run ended."""
+
+    status: Status
+    result: dict[str, Any] | None = None
+    usage: dict[str, Any] | None = None
+
+
+def run_job(row: dict[str, Any], tracker: JobTracker, *, dsn: str, jobs_dir: Path) -> Outcome:
+    """Execute the job's process graph, writing results into ``jobs_dir/<id>/results``.
+
+    Errors never escape: an openEO error is logged with its code, anything else as an Internal
+    error with the exception type (no traceback reaches the user), and the outcome is FAILURE.
+    """
+    job_id = row["id"]
+    out_dir = jobs_dir / job_id / "results"
+    tmp_dir = jobs_dir / job_id / f"results.tmp-{row['attempts']}"
+    shutil.rmtree(tmp_dir, ignore_errors=True)  # a previous attempt's leftovers
+    started = time.monotonic()
+    try:
+        tracker.log("info", "Parsing and running the process graph.")
+        result = execute(
+            row["process"],
+            owner=row["owner"],
+            dsn=dsn,
+            output_dir=tmp_dir,
+            compute=tracker.compute,
+        )
+        tracker.check_cancelled()
+        files = list(result.files)
+        if not files:
+            files.append(_json_result(tmp_dir, result.value))
+        # Publish atomically: the results a user sees are complete or absent.
+        shutil.rmtree(out_dir, ignore_errors=True)
+        tmp_dir.rename(out_dir)
+        for f in files:
+            f["href"] = str(out_dir / Path(f["href"]).name)
+        size = sum(int(f.get("file:size", 0)) for f in files)
+        tracker.log("info", f"Finished: {len(files)} file(s), {size / 1e6:.1f} MB.")
+        return Outcome(
+            Status.SUCCESS,
+            result={"files": files},
+            usage=_usage(started, size),
+        )
+    except JobCancelled:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        tracker.log("info", "Job canceled; its Dask work was stopped.")
+        return Outcome(Status.CANCELLED, usage=_usage(started, 0))
+    except OpenEOError as e:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        tracker.log("error", e.message, code=e.code)
+        return Outcome(Status.FAILURE, usage=_usage(started, 0))
+    except Exception as e:  # the root cause goes to the job's log, not a traceback
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        log.exception("job %s failed", job_id)
+        error = Internal(reason=f"{type(e).__name__}: {e}")
+        tracker.log("error", error.message, code=error.code)
+        return Outcome(Status.FAILURE, usage=_usage(started, 0))
+
+
+def _json_result(directory: Path, value: Any) -> dict[str, Any]:
+    """A graph without save_result: its value becomes a JSON asset."""
+    from processes.executor import to_json
+
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "result.json"
+    path.write_text(json.dumps(to_json(value)))
+    return {
+        "href": str(path),
+        "type": "application/json",
+        "roles": ["data"],
+        "title": "Result of the process graph",
+        "file:size": path.stat().st_size,
+    }
+
+
+def _usage(started: float, size_bytes: int) -> dict[str, Any]:
+    return {
+        "duration": {"value": round(time.monotonic() - started, 3), "unit": "seconds"},
+        "storage": {"value": round(size_bytes / 1e6, 3), "unit": "mb"},
+    }

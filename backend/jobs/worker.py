@@ -1,0 +1,133 @@
+"""A worker: claims jobs of one pool from the job table and runs them on Dask.
+
+Each running job has a heartbeat task that records liveness and progress, flushes the job's log
+entries and notices cancel requests. Every worker also re-queues the jobs of workers that stopped
+heart-beating, so a killed worker's job is never lost nor stuck in RUNNING.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import Callable
+from pathlib import Path
+
+from distributed import Client
+
+from backend.jobs.model import Status
+from backend.jobs.runner import Outcome, run_job
+from backend.jobs.settings import JobSettings
+from backend.jobs.store import JobStore
+from backend.jobs.tracking import JobCancelled, JobTracker
+from stac.pool import open_pool
+from stac.settings import StacSettings
+
+log = logging.getLogger(__name__)
+
+JOB_TYPES = ("adhoc", "tile", "site")
+
+Runner = Callable[[dict, JobTracker], Outcome]
+
+
+class Worker:
+    """Claims and runs jobs of one type, at most ``concurrency`` at a time."""
+
+    def __init__(
+        self,
+        stac_settings: StacSettings,
+        settings: JobSettings,
+        *,
+        job_type: str = "adhoc",
+        concurrency: int = 1,
+        client: Client | None = None,
+        name: str | None = None,
+        runner: Runner | None = None,
+    ) -> None:
+        if job_type not in JOB_TYPES:
+            raise ValueError(f"unknown pool {job_type!r}; one of {', '.join(JOB_TYPES)}")
+        self.stac_settings = stac_settings
+        self.settings = settings
+        self.job_type = job_type
+        self.concurrency = max(1, concurrency)
+        self.client = client
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{job_type}"
+        self.jobs_dir: Path = settings.jobs_dir(stac_settings.home)
+        self.runner = runner or self._default_runner
+        self.running: dict[str, JobTracker] = {}
+        self.stopping = False
+
+    def _default_runner(self, row: dict, tracker: JobTracker) -> Outcome:
+        return run_job(row, tracker, dsn=self.stac_settings.dsn, jobs_dir=self.jobs_dir)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll, claim and run until ``stop`` is set; running jobs are canceled on stop."""
+        pool = await open_pool(self.stac_settings, max_size=self.concurrency + 2)
+        store = JobStore(pool)
+        tasks: set[asyncio.Task] = set()
+        try:
+            while not stop.is_set():
+                await self._watchdog(store)
+                while len(tasks) < self.concurrency and not stop.is_set():
+                    row = await store.claim(self.job_type, self.name)
+                    if row is None:
+                        break
+                    task = asyncio.create_task(self._run(store, row))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.settings.poll_s)
+        finally:
+            self.stopping = True
+            for tracker in self.running.values():
+                tracker.cancel()
+            if tasks:
+                await asyncio.gather(*tasks, return_exceptions=True)
+            await pool.close()
+
+    async def _watchdog(self, store: JobStore) -> None:
+        for job_id, status in await store.requeue_dead(self.settings.dead_after_s):
+            log.warning("job %s of a dead worker → %s", job_id, status)
+
+    async def _run(self, store: JobStore, row: dict) -> None:
+        job_id = row["id"]
+        tracker = JobTracker(client=self.client)
+        self.running[job_id] = tracker
+        beat = asyncio.create_task(self._heartbeat(store, job_id, tracker))
+        try:
+            outcome = await asyncio.to_thread(self.runner, row, tracker)
+        except JobCancelled:
+            tracker.log("info", "Job canceled; its Dask work was stopped.")
+            outcome = Outcome(Status.CANCELLED)
+        except Exception as e:  # a runner bug must not kill the worker loop
+            log.exception("runner crashed on %s", job_id)
+            tracker.log("error", f"Server error: {type(e).__name__}", code="Internal")
+            outcome = Outcome(Status.FAILURE)
+        finally:
+            beat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beat
+            self.running.pop(job_id, None)
+        await self._flush(store, job_id, tracker)
+        if self.stopping and outcome.status == Status.CANCELLED:
+            if await store.release(job_id, self.name):
+                return  # shut down mid-job: another worker takes it up again
+        ours = await store.finish(
+            job_id, self.name, outcome.status, result=outcome.result, usage=outcome.usage
+        )
+        if not ours:
+            log.warning("job %s was taken away from %s before it finished", job_id, self.name)
+
+    async def _heartbeat(self, store: JobStore, job_id: str, tracker: JobTracker) -> None:
+        while True:
+            await self._flush(store, job_id, tracker)
+            ours, cancel = await store.heartbeat(job_id, self.name, tracker.progress)
+            if cancel or not ours:
+                tracker.cancel()
+            await asyncio.sleep(self.settings.heartbeat_s)
+
+    async def _flush(self, store: JobStore, job_id: str, tracker: JobTracker) -> None:
+        for entry in tracker.drain_logs():
+            await store.log(job_id, entry.level, entry.message, code=entry.code, data=entry.data)
