@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from stac_fastapi.api.errors import DEFAULT_STATUS_CODES
 
+from backend.auth import AuthSettings, AuthState, dev_issuer
 from backend.errors import CatchAllMiddleware, install_error_handlers
 from backend.routers import (
     capabilities,
@@ -35,6 +36,7 @@ def create_app(
     settings: BackendSettings | None = None,
     stac_settings: StacSettings | None = None,
     lifespan: Lifespan | None = None,
+    auth_settings: AuthSettings | None = None,
 ) -> FastAPI:
     """Build the Canopy web application.
 
@@ -42,6 +44,7 @@ def create_app(
         settings: backend settings; read from the environment when omitted.
         stac_settings: catalogue database settings; read from the environment when omitted.
         lifespan: an extra lifespan run inside the default one (after the pool is open).
+        auth_settings: authentication settings; read from the environment when omitted.
 
     Returns:
         The FastAPI app: ``/.well-known/openeo``, ``/openeo/1.2/*`` and ``/stac/*``.
@@ -49,6 +52,7 @@ def create_app(
     settings = settings or BackendSettings()
     stac_settings = stac_settings or StacSettings()
     stac_app = create_stac_app()
+    auth = AuthState(auth_settings or AuthSettings(), production=settings.production)
 
     @asynccontextmanager
     async def app_lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -62,6 +66,7 @@ def create_app(
                 async with lifespan(app):
                     yield
         finally:
+            await auth.aclose()
             await pool.close()
 
     app = FastAPI(
@@ -75,6 +80,7 @@ def create_app(
     app.state.settings = settings
     app.state.stac_settings = stac_settings
     app.state.stac_app = stac_app
+    app.state.auth = auth
 
     install_error_handlers(app)
     install_error_handlers(stac_app, status_codes=dict(DEFAULT_STATUS_CODES))
@@ -82,6 +88,10 @@ def create_app(
     app.include_router(capabilities.router)
     app.include_router(collections.router)
     app.include_router(credentials.router)
+    if auth.has_providers:
+        app.include_router(credentials.oidc_router)
+    if auth.dev is not None:  # never in production mode
+        app.include_router(dev_issuer.router)
     app.include_router(processes.router)
     app.include_router(process_graphs.router)
     app.include_router(jobs.router)

@@ -55,12 +55,11 @@ def execute(
         parameters: values of the graph's named parameters.
         on_load: called with every cube load_collection/load_stac returns (size limits).
     """
+    from backend.udp_lookup import udp_lookup_for
     from processes.cubes import make_load_collection, make_load_stac, make_save_result
     from processes.executor import execute as run_graph
     from processes.registry import build_registry
     from stac.cube_catalogue import PgstacCubeCatalogue
-
-    from backend.udp_lookup import udp_lookup_for
 
     graph = process_graph_of(process)
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -80,6 +79,50 @@ def execute(
         parameters=parameters,
     )
     return Execution(value=value, files=sink)
+
+
+@dataclass
+class Plan:
+    """What a graph would load and write, found by running it without computing."""
+
+    loaded_values: int = 0
+    """Values (pixels × dates × bands) of every cube the graph loads."""
+
+    output_values: int = 0
+    """Values of every cube given to save_result."""
+
+    output_bytes: int = 0
+    """Bytes of those cubes in memory (an upper bound of the files' size before compression)."""
+
+
+def plan(process: dict, *, owner: str, dsn: str) -> Plan:
+    """Run the graph lazily with a save_result that only measures: nothing is computed."""
+    from backend.udp_lookup import udp_lookup_for
+    from processes.cubes import make_load_collection, make_load_stac
+    from processes.executor import execute as run_graph
+    from processes.registry import build_registry
+    from stac.cube_catalogue import PgstacCubeCatalogue
+
+    graph = process_graph_of(process)
+    result = Plan()
+
+    def count(cube: Any) -> None:
+        result.loaded_values += int(getattr(cube, "size", 0))
+
+    def measure(data: Any, format: str, options: dict | None = None, **_: Any) -> bool:
+        result.output_values += int(getattr(data, "size", 0))
+        result.output_bytes += int(getattr(data, "nbytes", 0))
+        return True
+
+    registry = build_registry(
+        overrides={
+            "load_collection": _observed(make_load_collection(PgstacCubeCatalogue(dsn)), count),
+            "load_stac": _observed(make_load_stac(_fetch_json), count),
+            "save_result": measure,
+        }
+    )
+    run_graph({"process_graph": graph}, registry, udp_lookup=udp_lookup_for(dsn, owner))
+    return result
 
 
 def _observed(load: Callable, on_load: Callable[[Any], None] | None) -> Callable:

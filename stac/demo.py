@@ -137,9 +137,17 @@ def soil_moisture(root: Path) -> tuple[dict, list[dict]]:
     return coll, items
 
 
-def sentinel2(root: Path) -> tuple[dict, list[dict]]:
-    """``SENTINEL2_L2A_SYNTHETIC``: B04/B08 at 10 m in EPSG:32632, every 5 days of June 2022."""
-    res, (x0, y1), shape = 10.0, (679000.0, 5152500.0), (200, 200)
+def sentinel2(
+    root: Path,
+    shape: tuple[int, int] = (200, 200),
+    step_days: int = 5,
+    collection_id: str = S2_ID,
+) -> tuple[dict, list[dict]]:
+    """``SENTINEL2_L2A_SYNTHETIC``: B04/B08 at 10 m in EPSG:32632, every 5 days of June 2022.
+
+    ``shape``, ``step_days`` and ``collection_id`` make larger look-alikes for benchmarks.
+    """
+    res, (x0, y1) = 10.0, (679000.0, 5152500.0)
     to_ll = Transformer.from_crs("EPSG:32632", "EPSG:4326", always_xy=True)
     xs, ys = [x0, x0 + shape[1] * res], [y1 - shape[0] * res, y1]
     corners = [to_ll.transform(x, y) for x in xs for y in ys]
@@ -150,7 +158,7 @@ def sentinel2(root: Path) -> tuple[dict, list[dict]]:
         {"name": "B08", "common_name": "nir", "center_wavelength": 0.842},
     ]
     coll = _collection(
-        S2_ID,
+        collection_id,
         "Sentinel-2 L2A-like reflectance (synthetic)",
         "Synthetic red/NIR surface reflectance near Bolzano for the openEO conformance "
         "workflow tests (scale 0.0001, 0 = no data).",
@@ -159,20 +167,20 @@ def sentinel2(root: Path) -> tuple[dict, list[dict]]:
         bands,
     )
     items = []
-    for k, day in enumerate(_days(date(2022, 6, 1), date(2022, 6, 30), 5)):
+    for k, day in enumerate(_days(date(2022, 6, 1), date(2022, 6, 30), step_days)):
         veg = np.clip(0.5 + 0.4 * _field(shape, k / 4, seed=100 + k), 0, 1)
         red = (10000 * (0.12 - 0.08 * veg)).astype("uint16")
         nir = (10000 * (0.15 + 0.35 * veg)).astype("uint16")
         when = datetime(day.year, day.month, day.day, 10, 20, tzinfo=UTC)
         assets = {}
         for band, data in zip(bands, (red, nir), strict=True):
-            path = root / S2_ID / f"{day:%Y%m%d}_{band['name']}.tif"
+            path = root / collection_id / f"{day:%Y%m%d}_{band['name']}.tif"
             _cog(path, data, from_origin(x0, y1, res, res), "EPSG:32632", 0)
             extra = {"raster:bands": [{"scale": 0.0001, "offset": 0, "nodata": 0}]}
             assets[band["name"]] = _asset(path, band["name"], band, extra)
         transform = [res, 0.0, x0, 0.0, -res, y1]
         proj = {"proj:code": "EPSG:32632", "proj:shape": list(shape), "proj:transform": transform}
-        items.append(_item(S2_ID, f"s2_{day:%Y%m%d}", when, bbox, assets, proj))
+        items.append(_item(collection_id, f"s2_{day:%Y%m%d}", when, bbox, assets, proj))
     return coll, items
 
 

@@ -146,3 +146,34 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.fail(f"shared folder not found at {SHARED}")
     return SHARED
+
+
+# --- authentication (backend/auth) -----------------------------------------------------------
+
+USERS = {"alice": "alice-password", "bob": "bob-password"}
+"""Basic users the `users` fixture creates, with their passwords."""
+
+
+@pytest.fixture
+def users(pgstac_dsn: str) -> dict[str, str]:
+    """Basic-auth users alice and bob in this test's database; maps name → password."""
+    from backend.auth.admin import add_user  # here: this block was appended below the imports
+
+    for name, password in USERS.items():
+        add_user(pgstac_dsn, name, password)
+    return dict(USERS)
+
+
+@pytest.fixture
+def auth_headers(pgstac_dsn: str, users: dict[str, str]):
+    """``auth_headers("alice")`` → an Authorization header with a fresh token of that user.
+
+    The token is stored in the database the way ``GET /credentials/basic`` stores it, so it works
+    with ``client`` and ``live_server`` alike.
+    """
+    from backend.auth.admin import issue_token  # here: see `users`
+
+    def headers(name: str = "alice") -> dict[str, str]:
+        return {"Authorization": f"Bearer basic//{issue_token(pgstac_dsn, name)}"}
+
+    return headers

@@ -2,38 +2,32 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 
+from backend.auth.bearer import authenticate
+from backend.auth.identity import User
 from processes.exceptions import AuthenticationRequired
 
-
-@dataclass(frozen=True)
-class User:
-    """A caller resolved from a bearer token."""
-
-    user_id: str
-    """Stable id; jobs, logs, results and process graphs are owned by it."""
-
-    name: str | None = None
-    """Display name."""
-
-    roles: tuple[str, ...] = ()
-    """Roles, e.g. ``("system",)`` for the owner of systematic production."""
+__all__ = ["CurrentUserDep", "OptionalUserDep", "User", "current_user", "optional_user"]
 
 
 async def optional_user(request: Request) -> User | None:
-    """The caller, or None when no Authorization header is sent."""
-    if request.headers.get("Authorization") is None:
+    """The caller, or None when no Authorization header is sent.
+
+    Raises:
+        AuthenticationSchemeInvalid: the header is neither ``basic//`` nor ``oidc/`` bearer.
+        TokenInvalid: the token is unknown, expired, tampered with or of an unknown provider.
+    """
+    header = request.headers.get("Authorization")
+    if header is None:
         return None
-    raise AuthenticationRequired()  # replaced by the token validation of backend.auth
+    return await authenticate(request, header)
 
 
-async def current_user(request: Request) -> User:
+async def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
     """The caller; 401 AuthenticationRequired when anonymous."""
-    user = await optional_user(request)
     if user is None:
         raise AuthenticationRequired()
     return user

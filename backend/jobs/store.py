@@ -23,6 +23,9 @@ _COLUMNS = """id, owner, title, description, process, type, conf, plan, budget, 
     progress, created, updated, queued_at, started_at, finished_at, worker, heartbeat, attempts,
     max_attempts, cancel_requested, outcomes, result, usage"""
 
+NOTIFY_CHANNEL = "canopy_jobs"
+"""PostgreSQL channel on which queued jobs are announced to workers."""
+
 EDITABLE = ("title", "description", "process", "plan", "budget", "log_level", "conf")
 """Job fields a PATCH may change (while the job is not queued or running)."""
 
@@ -187,6 +190,8 @@ class JobStore:
                 job_id,
             )
             await _log(conn, job_id, "info", "Job queued.")
+            # Wakes idle workers at once (they poll too, so a lost notification costs one poll).
+            await conn.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, job_id)
         return True
 
     async def cancel(self, job_id: str, owner: str | None) -> Status:

@@ -17,10 +17,11 @@ from pathlib import Path
 
 from distributed import Client
 
+from backend.jobs import catalogue
 from backend.jobs.model import Status
 from backend.jobs.runner import Outcome, run_job
 from backend.jobs.settings import JobSettings
-from backend.jobs.store import JobStore
+from backend.jobs.store import NOTIFY_CHANNEL, JobStore
 from backend.jobs.tracking import JobCancelled, JobTracker
 from stac.pool import open_pool
 from stac.settings import StacSettings
@@ -64,9 +65,12 @@ class Worker:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Poll, claim and run until ``stop`` is set; running jobs are canceled on stop."""
-        pool = await open_pool(self.stac_settings, max_size=self.concurrency + 2)
+        pool = await open_pool(self.stac_settings, max_size=self.concurrency + 3)
         store = JobStore(pool)
         tasks: set[asyncio.Task] = set()
+        wake = asyncio.Event()
+        listener = await pool.acquire()
+        await listener.add_listener(NOTIFY_CHANNEL, lambda *_: wake.set())
         try:
             while not stop.is_set():
                 await self._watchdog(store)
@@ -77,14 +81,20 @@ class Worker:
                     task = asyncio.create_task(self._run(store, row))
                     tasks.add(task)
                     task.add_done_callback(tasks.discard)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self.settings.poll_s)
+                wake.clear()
+                waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
+                await asyncio.wait(
+                    waiters, timeout=self.settings.poll_s, return_when=asyncio.FIRST_COMPLETED
+                )
+                for waiter in waiters:
+                    waiter.cancel()
         finally:
             self.stopping = True
             for tracker in self.running.values():
                 tracker.cancel()
             if tasks:
                 await asyncio.gather(*tasks, return_exceptions=True)
+            await pool.release(listener)  # the reset on release also UNLISTENs
             await pool.close()
 
     async def _watchdog(self, store: JobStore) -> None:
@@ -119,6 +129,25 @@ class Worker:
         )
         if not ours:
             log.warning("job %s was taken away from %s before it finished", job_id, self.name)
+        elif outcome.status in (Status.SUCCESS, Status.INCOMPLETE):
+            await self._catalogue(store, job_id)
+
+    async def _catalogue(self, store: JobStore, job_id: str) -> None:
+        """Register the results in the STAC catalogue (the results stay valid if this fails)."""
+        row = await store.get(job_id, None)
+        api = (self.settings.public_url or "http://127.0.0.1:8000").rstrip("/") + "/openeo/1.2/"
+        try:
+            n = await asyncio.to_thread(catalogue.register, self.stac_settings.dsn, row, api)
+        except Exception as e:
+            log.exception("registering results of %s failed", job_id)
+            await store.log(job_id, "warning", f"Results not added to the catalogue: {e}")
+        else:
+            if n:
+                await store.log(
+                    job_id,
+                    "info",
+                    f"{n} result item(s) added to collection {catalogue.COLLECTION_ID}.",
+                )
 
     async def _heartbeat(self, store: JobStore, job_id: str, tracker: JobTracker) -> None:
         while True:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from typing import Annotated, Any
 
@@ -10,7 +11,9 @@ from fastapi.responses import FileResponse
 
 from backend.auth import CurrentUserDep, OptionalUserDep
 from backend.deps import JobSettingsDep, JobStoreDep, LinkSignerDep
-from backend.execution import process_graph_of
+from backend.execution import plan, process_graph_of
+from backend.jobs import catalogue
+from backend.jobs.estimate import estimate
 from backend.jobs.model import LOG_LEVELS, Status, job_document, job_summary, rfc3339
 from backend.jobs.results import ResultDocuments, asset_name
 from backend.routers.capabilities import API_PREFIX, api_url
@@ -122,8 +125,9 @@ async def delete_job(
     """Cancel it if it runs, then delete it, its logs and its results."""
     await store.cancel(job_id, user.user_id)
     await store.delete(job_id, user.user_id)
-    home = request.app.state.stac_settings.home
-    shutil.rmtree(settings.jobs_dir(home) / job_id, ignore_errors=True)
+    stac_settings = request.app.state.stac_settings
+    await asyncio.to_thread(catalogue.unregister, stac_settings.dsn, job_id)
+    shutil.rmtree(settings.jobs_dir(stac_settings.home) / job_id, ignore_errors=True)
     return Response(status_code=204)
 
 
@@ -207,6 +211,17 @@ async def job_result_asset(
     return FileResponse(
         file["href"], media_type=file.get("type") or "application/octet-stream", filename=name
     )
+
+
+@router.get("/jobs/{job_id}/estimate", summary="Estimate of a batch job's duration and size")
+async def job_estimate(
+    request: Request, job_id: str, user: CurrentUserDep, store: JobStoreDep
+) -> dict:
+    """Runs the graph without computing to count what it loads and writes (docs/jobs.md)."""
+    row = await store.get(job_id, user.user_id)
+    dsn = request.app.state.stac_settings.dsn
+    planned = await asyncio.to_thread(plan, row["process"], owner=user.user_id, dsn=dsn)
+    return estimate(planned)
 
 
 @router.get("/jobs/{job_id}/logs", summary="Logs of a batch job")
