@@ -11,6 +11,7 @@ from stac_fastapi.api.errors import DEFAULT_STATUS_CODES
 
 from backend.auth import AuthSettings, AuthState, dev_issuer
 from backend.errors import CatchAllMiddleware, install_error_handlers
+from backend.paths import CollapseSlashes
 from backend.routers import (
     capabilities,
     collections,
@@ -112,4 +113,5 @@ def create_app(
         allow_headers=["*"],
         expose_headers=EXPOSED_HEADERS,
     )
+    app.add_middleware(CollapseSlashes)  # outermost: routing and CORS see clean paths
     return app

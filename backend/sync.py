@@ -48,8 +48,12 @@ class SyncLimits:
     def compute(self, *collections: Any, **_: Any) -> Any:
         """``dask.compute`` on the local threads, stopped at the deadline."""
         self.check_deadline()
-        with _Deadline(self):
+        with self.deadline_callback():
             return dask.compute(*collections)
+
+    def deadline_callback(self) -> Callback:
+        """A Dask callback context that stops any local computation at the deadline."""
+        return _Deadline(self)
 
 
 class _Deadline(Callback):

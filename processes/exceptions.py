@@ -145,6 +145,18 @@ class JobLocked(BadRequest):
     message_template = "Batch job '{job_id}' is locked because it is {status}."
 
 
+class NoDataForUpdate(BadRequest):
+    """A PATCH without a body."""
+
+    message_template = "No data specified to be updated."
+
+
+class FormatUnsuitable(BadRequest):
+    """The data cannot be written in the requested format."""
+
+    message_template = "Data can't be transformed into the requested output format: {reason}"
+
+
 class PropertyNotEditable(BadRequest):
     """A property of a job may not be changed."""
 
@@ -248,7 +260,9 @@ class ResultLinkExpired(OpenEOError):
     """A signed link to a result has expired."""
 
     status = 410
-    message_template = "The link to the batch job result has expired. Please request the results again."
+    message_template = (
+        "The link to the batch job result has expired. Please request the results again."
+    )
 
 
 class MethodNotAllowed(OpenEOError):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from backend.jobs.model import rfc3339
 from backend.jobs.results import STAC_VERSION, asset_name
 from stac import catalog
 
@@ -56,6 +57,9 @@ def result_items(row: dict[str, Any], api_url: str) -> list[dict[str, Any]]:
         for key in ("start_datetime", "end_datetime"):
             if file.get(key):
                 properties[key] = file[key]
+        if properties["datetime"] is None and "start_datetime" not in properties:
+            # a result without a time dimension (e.g. reduced over t): when it was made
+            properties["datetime"] = rfc3339(row["finished_at"] or row["updated"])
         items.append(
             {
                 "type": "Feature",

@@ -13,6 +13,7 @@ EXTENSIONS = [
     "https://stac-extensions.github.io/raster/v1.1.0/schema.json",
     "https://stac-extensions.github.io/file/v2.1.0/schema.json",
     "https://stac-extensions.github.io/processing/v1.2.0/schema.json",
+    "https://stac-extensions.github.io/alternate-assets/v1.2.0/schema.json",
 ]
 _ASSET_FIELDS_DROPPED = {"href", "bbox", "geometry", "datetime", "start_datetime", "end_datetime"}
 
@@ -26,6 +27,8 @@ def _asset(file: dict[str, Any], href: str) -> dict[str, Any]:
     asset = {k: v for k, v in file.items() if k not in _ASSET_FIELDS_DROPPED}
     asset["href"] = href
     asset.setdefault("roles", ["data"])
+    # Canopy's own load_stac reads the file directly instead of downloading it again.
+    asset["alternate"] = {"local": {"href": file["href"], "title": "Path on the back-end"}}
     return asset
 
 

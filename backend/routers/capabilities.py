@@ -7,6 +7,7 @@ from importlib.metadata import version
 from fastapi import APIRouter, Request
 
 from backend.deps import SettingsDep
+from processes.cubes import file_formats as cube_file_formats
 
 API_VERSION = "1.2.0"
 API_PREFIX = "/openeo/1.2"
@@ -103,11 +104,8 @@ def conformance() -> dict:
 
 @router.get("/file_formats", summary="Supported file formats")
 def file_formats() -> dict:
-    """Input and output file formats.
-
-    Empty until ``save_result`` exists: capabilities list only what really works.
-    """
-    return {"input": {}, "output": {}}
+    """Input and output file formats: what load_collection reads and save_result writes."""
+    return cube_file_formats()
 
 
 @router.get("/udf_runtimes", summary="Supported UDF runtimes")

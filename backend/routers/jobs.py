@@ -21,6 +21,7 @@ from processes.exceptions import (
     AuthenticationRequired,
     FileNotFound,
     JobNotFinished,
+    NoDataForUpdate,
     ParameterInvalid,
     PropertyNotEditable,
 )
@@ -110,7 +111,9 @@ async def patch_job(
     body: Annotated[dict[str, Any] | None, Body()] = None,
 ) -> Response:
     """Change title, description, process, plan, budget or log level (not while it runs)."""
-    await store.update(job_id, user.user_id, _fields(body or {}))
+    if body is None:
+        raise NoDataForUpdate()
+    await store.update(job_id, user.user_id, _fields(body))
     return Response(status_code=204)
 
 

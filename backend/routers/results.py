@@ -20,6 +20,7 @@ from backend.execution import execute, process_graph_of
 from backend.routers.capabilities import API_PREFIX
 from backend.sync import SyncLimits
 from processes.exceptions import RequestTimeout
+from processes.executor import to_json
 
 router = APIRouter(prefix=API_PREFIX, tags=["data processing"])
 
@@ -48,7 +49,7 @@ async def process_sync(
     cleanup = BackgroundTask(shutil.rmtree, out_dir, ignore_errors=True)
 
     def run():
-        return execute(
+        result = execute(
             process,
             owner=user.user_id,
             dsn=stac_settings.dsn,
@@ -56,9 +57,13 @@ async def process_sync(
             compute=limits.compute,
             on_load=limits.on_load,
         )
+        # to_json computes lazy values: do it here, in the thread, under the deadline
+        with limits.deadline_callback():
+            value = None if result.files else json.dumps(to_json(result.value))
+        return result, value
 
     try:
-        result = await asyncio.wait_for(
+        result, value = await asyncio.wait_for(
             asyncio.to_thread(run), timeout=settings.sync_timeout_s + _GRACE_S
         )
     except TimeoutError:
@@ -67,10 +72,8 @@ async def process_sync(
         shutil.rmtree(out_dir, ignore_errors=True)
         raise
     if not result.files:
-        from processes.executor import to_json
-
         shutil.rmtree(out_dir, ignore_errors=True)
-        return Response(json.dumps(to_json(result.value)), media_type="application/json")
+        return Response(value, media_type="application/json")
     if len(result.files) == 1:
         file = result.files[0]
         return FileResponse(

@@ -114,7 +114,9 @@ def _read(ds, vp, bbox, name) -> xr.DataArray:
         )
     for b in vp["bands"]:
         add(f"{b['name']}_unc", _layer(ds, b["sdr_uncertainty"], window), geom=b["geometry"])
-    geoms = list(vp["geometries"].items())
+    # The first band's geometry is the reference; jsonb (pgstac) does not keep key order.
+    reference = vp["bands"][0]["geometry"]
+    geoms = sorted(vp["geometries"].items(), key=lambda kv: kv[0] != reference)
     first_name, first = geoms[0]
     for a in ANGLES:
         add(a, _layer(ds, first[a], window), geom=first_name)

@@ -1,0 +1,1 @@
+"""Process-graph machinery behind processes.executor: specs, resolution, validation, output."""
