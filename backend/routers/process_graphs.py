@@ -153,9 +153,7 @@ async def put_process_graph(
 ) -> Response:
     """Store (or fully replace) a user-defined process; the path's id wins over the body's."""
     if not PROCESS_ID.match(process_graph_id):
-        raise ParameterInvalid(
-            parameter="process_graph_id", reason="use letters, digits, _ and -"
-        )
+        raise ParameterInvalid(parameter="process_graph_id", reason="use letters, digits, _ and -")
     if _predefined(registry, process_graph_id):
         raise PredefinedProcessExists(process_graph_id=process_graph_id)
     process = _checked_process(body)
