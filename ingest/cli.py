@@ -125,20 +125,34 @@ def simulate(
 @app.command("ingest")
 def ingest_cmd(
     paths: list[Path] = typer.Argument(..., help="Directories (walked) or product files."),
-    workers: int = typer.Option(1, min=0, help="Dask worker processes (0: scan in this process)."),
+    workers: int | None = typer.Option(
+        None,
+        min=0,
+        help="Dask worker processes (0: scan in this process; default: 0 unless many GB).",
+    ),
     prune: bool = typer.Option(False, help="Remove items whose file is gone."),
+    verify: bool = typer.Option(
+        False, help="Also open new/changed files and check every layer the sensor names."
+    ),
     watch: bool = typer.Option(False, help="Keep polling for new or changed files."),
     interval: float = typer.Option(30.0, help="Seconds between polls with --watch."),
     max_polls: int | None = typer.Option(None, help="Stop --watch after this many polls."),
     dsn: str | None = Dsn,
     sensor_dir: list[Path] | None = SensorDirs,
 ) -> None:
-    """Register L2B products as STAC items (idempotent); exit code 1 when files failed."""
+    """Register L2B products as STAC items (idempotent); exit code 1 when files failed.
+
+    The directories become data roots of the Canopy home, so the API serves their files at
+    the items' http hrefs (docs/discovery.md).
+    """
     from ingest.ingester import ingest
+    from ingest.roots import register_roots
     from ingest.watch import watch as run_watch
+    from stac.settings import StacSettings
 
     registry = _registry(sensor_dir)
     target = _dsn(dsn)
+    register_roots(StacSettings().home, [p for p in paths if p.exists()])
     if watch:
 
         def show(n, r):
@@ -155,9 +169,10 @@ def ingest_cmd(
                 registry,
                 interval=interval,
                 max_polls=max_polls,
-                workers=workers,
+                workers=workers or 0,
                 prune=prune,
                 on_poll=show,
+                verify=verify,
             )
         raise typer.Exit(1 if any(r.failed for r in reports) else 0)
     with _progress() as bar, _database_errors():
@@ -168,6 +183,7 @@ def ingest_cmd(
             registry,
             workers=workers,
             prune=prune,
+            verify=verify,
             progress=lambda d, t: bar.update(task, completed=d, total=t),
         )
     for path, reason in report.failed:
@@ -275,14 +291,23 @@ def sensors_register(dsn: str | None = Dsn, sensor_dir: list[Path] | None = Sens
 
 @app.command()
 def demo(
-    out: Path = typer.Option(Path(".canopy/demo"), help="Where the demo products live."),
+    out: Path | None = typer.Option(
+        None, help="Where the demo products live (default: <CANOPY_HOME>/data/simulated)."
+    ),
+    days: int | None = typer.Option(
+        None, min=0, help="Days to simulate (default CANOPY_DEMO_DAYS or 10; 0: none)."
+    ),
     dsn: str | None = Dsn,
 ) -> None:
     """Simulate (once) and ingest a small demo set plus the sites: a non-empty catalogue."""
     from ingest.demo import load_demo
+    from ingest.settings import IngestSettings
+    from stac.settings import StacSettings
 
+    home = StacSettings().home
+    n = IngestSettings().demo_days if days is None else days
     with _database_errors():
-        report = load_demo(_dsn(dsn), out)
+        report = load_demo(_dsn(dsn), out or home / "data" / "simulated", days=n, home=home)
     console.print(
         f"demo: {report.created} created, {report.unchanged} unchanged, {len(report.failed)} failed"
     )

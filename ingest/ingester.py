@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import psycopg
 
 from ingest.collections import sensor_collection
+from ingest.loading import (
+    BackgroundLoader,
+    ItemFormatter,
+    catalogued_files,
+    collection_bases,
+    copy_arrivals,
+)
 from ingest.registry import Sensor
-from ingest.scan import ScanOutcome, discover, scan_batch
+from ingest.runner import Runner, auto_workers
+from ingest.scan import ScanSpec, discover
+from ingest.settings import IngestSettings
 from stac import catalog
 
-BATCH_FILES = 128
-"""Files per Dask task: large enough to hide task overhead, small enough to stream."""
-FLUSH_ITEMS = 1000
-"""Items buffered before a Loader call; loading overlaps with the workers' scanning."""
+BATCH_FILES = 256
+"""Files per scan task: large enough to hide Dask's task overhead, small enough to stream."""
+FLUSH_ITEMS = (1000, 10_000)
+"""Least and most rows per Loader call. Calls run on a thread, overlapping the scan of the
+next files; each also refreshes the partition statistics (a pass over the partition), so a
+run uses about three calls rather than many small ones."""
 
 
 @dataclass
@@ -42,30 +52,6 @@ class IngestReport:
         return self.created + self.updated + self.deleted
 
 
-_ARRIVAL = "COPY canopy.arrivals (collection, item_id, event, href, tile, datetime) FROM STDIN"
-
-
-def record_arrivals(dsn: str, rows: Sequence[tuple]) -> None:
-    """Insert arrival events ``(collection, item_id, event, href, tile, datetime)`` in bulk."""
-    if not rows:
-        return
-    with psycopg.connect(dsn) as conn, conn.cursor() as cur, cur.copy(_ARRIVAL) as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
-def _arrival(item: dict, event: str) -> tuple:
-    p = item["properties"]
-    return (
-        item["collection"],
-        item["id"],
-        event,
-        item["assets"]["data"]["href"],
-        p["canopy:tile"],
-        p["datetime"],
-    )
-
-
 def _unique_names(paths: list[str], report: IngestReport) -> list[str]:
     """Keep one file per product name: two copies would be two items with one id."""
     first: dict[str, str] = {}
@@ -78,41 +64,22 @@ def _unique_names(paths: list[str], report: IngestReport) -> list[str]:
     return list(first.values())
 
 
-class _Runner:
-    """Runs scan batches in this process (``workers=0``) or on a Dask client."""
+def _ensure_collections(dsn: str, registry: dict[str, Sensor]) -> None:
+    """Upsert the sensor collections that are missing or differ (a no-op on repeated runs)."""
+    wanted = {s.id: sensor_collection(s) for s in registry.values()}
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(
+            "SELECT id, content FROM pgstac.collections WHERE id = ANY(%s)", [list(wanted)]
+        ).fetchall()
+    have = dict(rows)
+    stale = [c for cid, c in wanted.items() if _differs(have.get(cid), c)]
+    if stale:
+        catalog.upsert_collections(dsn, stale)
 
-    def __init__(self, workers: int, client=None) -> None:
-        self.client, self.own = client, None
-        if client is None and workers > 0:
-            from dask.distributed import Client, LocalCluster
 
-            cluster = LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=":0",
-                silence_logs=logging.ERROR,
-            )
-            self.own = Client(cluster)
-            self.client = self.own
-
-    def run(self, batches: list[list[str]], vps: dict, known: dict) -> Iterable[list[ScanOutcome]]:
-        if self.client is None:
-            for b in batches:
-                yield scan_batch(b, vps, known)
-            return
-        from dask.distributed import as_completed
-
-        vps_f, known_f = self.client.scatter([vps, known], broadcast=True)
-        futures = self.client.map(scan_batch, batches, vps=vps_f, known=known_f, pure=False)
-        for fut in as_completed(futures):
-            yield fut.result()
-
-    def close(self) -> None:
-        if self.own is not None:
-            cluster = self.own.cluster
-            self.own.close()
-            cluster.close()
+def _differs(stored: dict | None, wanted: dict) -> bool:
+    # pgstac may add fields (e.g. links); only the fields we write count
+    return stored is None or any(stored.get(k) != v for k, v in wanted.items() if k != "links")
 
 
 def ingest(
@@ -120,11 +87,14 @@ def ingest(
     dsn: str,
     registry: dict[str, Sensor],
     *,
-    workers: int = 1,
+    workers: int | None = None,
     prune: bool = False,
     client=None,
     progress: Callable[[int, int], None] | None = None,
     arrivals: bool = True,
+    public_url: str | None = None,
+    verify: bool = False,
+    scheduler: str | None = None,
 ) -> IngestReport:
     """Register every product under ``roots``; a second run over unchanged files writes nothing.
 
@@ -132,72 +102,85 @@ def ingest(
         roots: directories (walked recursively) or files.
         dsn: database DSN (pgstac migrated, canopy migrations applied).
         registry: sensors by id.
-        workers: Dask worker processes (0 = scan in this process).
-        prune: delete items of the sensor collections whose file no longer exists.
+        workers: Dask worker processes (0 = scan in this process; ``None`` = 0 unless the
+            files are many GB, see :func:`auto_workers`).
+        prune: delete items of the sensor collections whose local file no longer exists.
         client: an existing ``dask.distributed.Client`` to use instead of starting one.
         progress: called with ``(files done, files total)``.
         arrivals: record created/updated/deleted items in ``canopy.arrivals``.
+        public_url: base of the asset hrefs (default ``IngestSettings().public_url``).
+        verify: also open every new or changed file with h5py and check all its layers.
+        scheduler: address of a Dask scheduler to use for ``workers``.
 
     Returns:
         The run's counts, with every failed file and its reason.
     """
     t0 = time.perf_counter()
     report = IngestReport()
+    settings = IngestSettings()
+    public_url = public_url or settings.public_url
+    scheduler = scheduler or settings.dask_scheduler
     catalog.ping(dsn)  # fail fast: pypgstac's pool would retry an unreachable server for long
-    catalog.upsert_collections(dsn, [sensor_collection(s) for s in registry.values()])
-    vps = {s.product_token: s.vp() for s in registry.values()}
+    _ensure_collections(dsn, registry)
+    specs = {s.product_token: ScanSpec.from_vp(s.vp()) for s in registry.values()}
     paths, report.ignored = discover(roots)
     paths = _unique_names(paths, report)
-    known: dict[str, tuple] = {}
-    for s in registry.values():
-        known.update(catalog.item_files(dsn, s.id))
+    known = catalogued_files(dsn, registry)
     batches = [paths[i : i + BATCH_FILES] for i in range(0, len(paths), BATCH_FILES)]
-    pending = {"insert": [], "upsert": []}
-    events: list[tuple] = []
-    runner = _Runner(workers, client) if batches else None
+    if workers is None:
+        workers = 0 if client is not None else auto_workers(paths)
+    pending: dict[str, list[dict]] = {"insert": [], "upsert": []}
+    events: dict[str, list[tuple]] = {"insert": [], "upsert": []}
+    touched: set[str] = set()
     done = 0
-    try:
-        with catalog.pgstac_db(dsn) as db:
-
-            def flush(force: bool = False) -> None:
-                for method, items in pending.items():
-                    if items and (force or len(items) >= FLUSH_ITEMS):
-                        catalog.load_items(dsn, items, method, db=db)
-                        items.clear()
-
-            for outcomes in runner.run(batches, vps, known) if runner else []:
+    flush_at = min(FLUSH_ITEMS[1], max(FLUSH_ITEMS[0], -(-len(paths) // 3)))
+    with catalog.pgstac_db(dsn) as db:
+        formatter = ItemFormatter(collection_bases(db, registry)) if batches else None
+        loader = BackgroundLoader(db)
+        runner = Runner(workers, client, scheduler) if batches else None
+        try:
+            scan = {
+                "specs": specs, "known": known.files, "public_url": public_url,
+                "verify": verify, "formatter": formatter,
+            }  # fmt: skip
+            outcomes_stream = runner.run(batches, **scan) if runner else []
+            for outcomes in outcomes_stream:
                 for o in outcomes:
                     report.scanned += 1
                     if o.error:
                         report.failed.append((o.path, o.error))
-                    elif o.unchanged:
+                        continue
+                    if o.unchanged:
                         report.unchanged += 1
-                    else:
-                        new = o.item_id not in known
-                        pending["insert" if new else "upsert"].append(o.item)
-                        report.created += new
-                        report.updated += not new
-                        if arrivals:
-                            events.append(_arrival(o.item, "created" if new else "updated"))
+                        continue
+                    new = o.item_id not in known.files
+                    method = "insert" if new else "upsert"
+                    pending[method].append(o.row)
+                    touched.add(o.item_id)
+                    report.created += new
+                    report.updated += not new
+                    if arrivals:
+                        event = "created" if new else "updated"
+                        row = (o.collection, o.item_id, event, o.path, o.tile, o.datetime)
+                        events[method].append(row)
                 done += len(outcomes)
-                flush()
+                for method, rows in pending.items():
+                    if len(rows) >= flush_at:
+                        loader.submit(rows, method, events[method])
+                        pending[method], events[method] = [], []
                 if progress:
                     progress(done, len(paths))
-            flush(force=True)
-    finally:
-        if runner:
-            runner.close()
-    if prune:
-        for s in registry.values():
-            gone = [
-                i
-                for i, href in catalog.item_hrefs(dsn, s.id).items()
-                if href and not os.path.exists(href)
-            ]
-            report.deleted += catalog.delete_items(dsn, s.id, gone)
-            if arrivals:
-                events.extend((s.id, i, "deleted", "", None, None) for i in gone)
-    if arrivals:
-        record_arrivals(dsn, events)
+            for method, rows in pending.items():
+                loader.submit(rows, method, events[method])
+        finally:
+            if runner:
+                runner.close()
+            loader.close()
+        if prune:
+            for collection, gone in known.gone(keep=touched).items():
+                report.deleted += catalog.delete_items(dsn, collection, gone)
+                if arrivals:
+                    deleted = ((collection, i, "deleted", "", None, None) for i in gone)
+                    copy_arrivals(db.connect(), deleted)
     report.seconds = time.perf_counter() - t0
     return report

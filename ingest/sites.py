@@ -44,6 +44,8 @@ class Site:
     """Tower latitude (degrees north)."""
     years: tuple[int, ...]
     """Years of interest."""
+    coord_source: str = ""
+    """Where ``lon``/``lat`` were checked (keys of the source table in docs/discovery.md)."""
 
     def footprint(self, grid: TileGrid = PROBAV_1KM) -> tuple[float, float, float, float]:
         """Return ``(west, south, east, north)`` of the 3×3-pixel block around the site pixel."""
@@ -115,6 +117,7 @@ def site_item(site: Site) -> dict:
             "canopy:tile": site.tile(),
             "canopy:years": list(site.years),
             "canopy:tower": [site.lon, site.lat],
+            "canopy:tower_source": site.coord_source,
         },
         "links": [],
         "assets": {},

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import time
 from collections.abc import Callable, Sequence
 
 from ingest.ingester import IngestReport, ingest
 from ingest.registry import Sensor
+from ingest.runner import close_client, dask_client
 from ingest.scan import discover
 
 
@@ -42,6 +42,8 @@ def watch(
     workers: int = 0,
     prune: bool = False,
     on_poll: Callable[[int, IngestReport], None] | None = None,
+    scheduler: str | None = None,
+    verify: bool = False,
 ) -> list[IngestReport]:
     """Poll ``roots`` every ``interval`` seconds; each poll ingests new and changed files.
 
@@ -57,30 +59,24 @@ def watch(
         workers: Dask worker processes kept for all polls (0 = scan in this process).
         prune: also remove items whose file disappeared.
         on_poll: called with the poll number and its report.
+        scheduler: address of an existing Dask scheduler (instead of a LocalCluster).
+        verify: open new/changed files and check every layer (see :func:`ingest`).
 
     Returns:
         The reports of every poll.
     """
     seen: dict[str, tuple[int, int]] = {}
     reports: list[IngestReport] = []
-    client = None
-    if workers > 0:
-        from dask.distributed import Client, LocalCluster
-
-        client = Client(
-            LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                dashboard_address=":0",
-                silence_logs=logging.ERROR,
-            )
-        )
+    # one cluster for all polls: start-up is paid once, not per poll
+    client = dask_client(workers, scheduler) if workers > 0 or scheduler else None
     try:
         n = 0
         while max_polls is None or n < max_polls:
             n += 1
             files = changed_files(roots, seen)
-            report = ingest(files, dsn, registry, workers=workers, prune=prune, client=client)
+            report = ingest(
+                files, dsn, registry, workers=0, prune=prune, client=client, verify=verify
+            )
             reports.append(report)
             if on_poll:
                 on_poll(n, report)
@@ -90,7 +86,5 @@ def watch(
         pass
     finally:
         if client is not None:
-            cluster = client.cluster
-            client.close()
-            cluster.close()
+            close_client(client)
     return reports

@@ -6,6 +6,7 @@ import typer
 
 from backend.cli import database, stack, users, worker
 from ingest import cli as ingest_cli
+from ingest.publish import cli as publish_cli
 
 app = typer.Typer(
     name="canopy",
@@ -18,6 +19,7 @@ worker.register(app)
 app.add_typer(database.app, name="db")
 app.add_typer(database.demo_app, name="demo")
 app.add_typer(users.app, name="users")
+app.add_typer(publish_cli.app, name="publish")
 
 
 # ingest's commands (simulate, ingest, sites, sensors) join at the top level; its simulated

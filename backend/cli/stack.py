@@ -9,6 +9,10 @@ from rich.table import Table
 from backend.cli.common import console, embedded_cluster, err_console, friendly_errors
 from backend.cli.database import prepare_database
 from backend.settings import BackendSettings
+from ingest.demo import DEMO_SENSORS
+from ingest.demo import MARKER as DEMO_MARKER
+from ingest.demo import load_demo as load_simulated_demo
+from ingest.settings import IngestSettings
 from processes.exceptions import ServiceUnavailable
 from stac.demo import load_demo
 from stac.embedded import port_in_use
@@ -39,10 +43,26 @@ def _serve(host: str, port: int) -> None:
     uvicorn.run("backend.app:create_app", factory=True, host=host, port=port, log_level="info")
 
 
+def _simulated_demo(settings: StacSettings) -> None:
+    """Simulate (first run only) and ingest the sensor demo set so the sensor collections
+    are not empty; ``CANOPY_DEMO_DAYS`` sizes it (0: collections and sites only)."""
+    days = IngestSettings().demo_days
+    root = settings.home.absolute() / "data" / "simulated"
+    if days and not (root / DEMO_MARKER).exists():
+        console.print(f"Simulating the sensor demo set ({days} days, first run only) ...")
+    report = load_simulated_demo(settings.dsn, root, days=days, home=settings.home)
+    console.print(
+        f"Sensor demo: {report.created + report.updated + report.unchanged} products "
+        f"({report.created} new) in {', '.join(DEMO_SENSORS)}, plus the validation sites"
+    )
+
+
 def up(
     host: str | None = HOST_OPTION,
     port: int | None = PORT_OPTION,
-    demo: bool = typer.Option(True, help="Load the demo collections."),
+    demo: bool = typer.Option(
+        True, help="Load the demo collections (sensor demo size: CANOPY_DEMO_DAYS)."
+    ),
 ) -> None:
     """Start everything: the embedded database, migrations, demo data and the API."""
     host, port = _address(host, port)  # before anything starts
@@ -62,6 +82,7 @@ def up(
         if demo:
             counts = load_demo(settings.dsn, settings.home.absolute() / "data")
             console.print("Demo data: " + ", ".join(f"{k} ({v} items)" for k, v in counts.items()))
+            _simulated_demo(settings)
     try:
         _serve(host, port)
     finally:

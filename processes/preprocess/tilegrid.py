@@ -1,24 +1,23 @@
-"""PROBA-V 1 km plate-carrée tiles (local helper; same convention as ``ingest/grid.py``)."""
+"""PROBA-V 1 km tiles for pre-processing: a thin, openEO-error-raising view of ``processes.grid``."""
 
 from __future__ import annotations
-
-import re
 
 import numpy as np
 from numpy.typing import NDArray
 
 from processes.exceptions import ProcessParameterInvalid
+from processes.grid import PROBAV_1KM, GridError
+
+_GRID = PROBAV_1KM
 
 #: Pixel size in degrees; upper-left pixel centred ON the tile corner.
-PIXEL_DEG = 1.0 / 112.0
+PIXEL_DEG = _GRID.pixel_size
 #: Pixels per tile side (10° tiles).
-TILE_PX = 1120
+TILE_PX = _GRID.tile_pixels
 #: Tile size in degrees.
-TILE_DEG = 10.0
+TILE_DEG = _GRID.tile_degrees
 #: Upper-left corner of tile X00Y00.
-ORIGIN_LON, ORIGIN_LAT = -180.0, 75.0
-
-_TILE_RE = re.compile(r"^X(\d{2})Y(\d{2})$")
+ORIGIN_LON, ORIGIN_LAT = _GRID.origin_lon, _GRID.origin_lat
 
 
 def parse_tile(tile: str) -> tuple[int, int]:
@@ -27,18 +26,18 @@ def parse_tile(tile: str) -> tuple[int, int]:
     Raises:
         ProcessParameterInvalid: not a tile id of the grid.
     """
-    match = _TILE_RE.match(tile)
-    if not match or int(match[1]) > 35 or int(match[2]) > 14:
+    try:
+        return _GRID.parse_tile(tile)
+    except GridError:
         raise ProcessParameterInvalid(
             process="tile_project", parameter="tiles", reason=f"{tile!r} is not a tile XnnYmm"
-        )
-    return int(match[1]), int(match[2])
+        ) from None
 
 
 def tile_corner(tile: str) -> tuple[float, float]:
     """Return (lon, lat) of the tile's upper-left pixel centre."""
-    h, v = parse_tile(tile)
-    return ORIGIN_LON + TILE_DEG * h, ORIGIN_LAT - TILE_DEG * v
+    parse_tile(tile)
+    return _GRID.tile_origin(tile)
 
 
 def tile_coords(tile: str) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -50,17 +49,15 @@ def tile_coords(tile: str) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     Returns:
         (lat, lon), each of ``TILE_PX`` values.
     """
-    lon0, lat0 = tile_corner(tile)
-    idx = np.arange(TILE_PX, dtype=np.float64)
-    return lat0 - idx * PIXEL_DEG, lon0 + idx * PIXEL_DEG
+    parse_tile(tile)
+    whole = slice(0, TILE_PX)
+    return _GRID.pixel_centres(tile, whole, whole)
 
 
 def pixel_index(tile: str, lat: NDArray, lon: NDArray) -> tuple[NDArray, NDArray]:
     """Return the (row, col) of the tile pixel containing each point (may fall outside 0..1119)."""
-    lon0, lat0 = tile_corner(tile)
-    row = np.floor((lat0 - np.asarray(lat)) / PIXEL_DEG + 0.5).astype(np.int64)
-    col = np.floor((np.asarray(lon) - lon0) / PIXEL_DEG + 0.5).astype(np.int64)
-    return row, col
+    parse_tile(tile)
+    return _GRID.tile_pixel_index(tile, lon, lat)
 
 
 def tiles_covering(lat: NDArray, lon: NDArray) -> list[str]:
@@ -73,9 +70,4 @@ def tiles_covering(lat: NDArray, lon: NDArray) -> list[str]:
     Returns:
         Sorted tile ids.
     """
-    lat, lon = np.ravel(lat), np.ravel(lon)
-    ok = np.isfinite(lat) & np.isfinite(lon) & (lat <= ORIGIN_LAT + PIXEL_DEG / 2)
-    ok &= lat > ORIGIN_LAT - 15 * TILE_DEG + PIXEL_DEG / 2
-    h = np.floor((lon[ok] - ORIGIN_LON + PIXEL_DEG / 2) / TILE_DEG).astype(int) % 36
-    v = np.floor((ORIGIN_LAT - lat[ok] + PIXEL_DEG / 2) / TILE_DEG).astype(int)
-    return sorted({f"X{a:02d}Y{b:02d}" for a, b in set(zip(h.tolist(), v.tolist(), strict=True))})
+    return _GRID.tiles_for_points(lon, lat)

@@ -27,6 +27,8 @@ def stack_env():
     home.chmod(0o755)
     env = dict(os.environ, CANOPY_HOME=str(home), CANOPY_PG_PORT=str(free_port()))
     env["CANOPY_PORT"] = str(free_port())
+    env["CANOPY_PUBLIC_URL"] = f"http://127.0.0.1:{env['CANOPY_PORT']}"
+    env["CANOPY_DEMO_DAYS"] = "1"  # the sensor demo set at its smallest: 2 products
     env.pop("CANOPY_DATABASE_URL", None)
     yield env
     subprocess.run([*CANOPY, "down"], env=env, capture_output=True, check=False, timeout=60)
@@ -66,14 +68,22 @@ def test_up_serves_everything_and_a_second_up_keeps_the_data(stack_env):
         caps = httpx.get(f"{base}/openeo/1.2/").json()
         assert caps["api_version"] == "1.2.0"
         ids = [c["id"] for c in httpx.get(f"{base}/openeo/1.2/collections").json()["collections"]]
-        assert ids == ["CGLS_SSM_1KM", "SENTINEL2_L2A_SYNTHETIC"]
+        assert {"CGLS_SSM_1KM", "SENTINEL2_L2A_SYNTHETIC", "probav", "vgt2", "vp-sites"} <= set(ids)
         found = httpx.get(f"{base}/stac/search", params={"bbox": "16.2,48.1,16.5,48.3"}).json()
         assert found["features"] and found["features"][0]["collection"] == "CGLS_SSM_1KM"
+        # the sensor demo set: found by search, its file downloadable at the item's href
+        demo = httpx.get(f"{base}/stac/search", params={"collections": "probav,vgt2"}).json()
+        assert len(demo["features"]) == 2
+        href = demo["features"][0]["assets"]["data"]["href"]
+        assert href.startswith(f"{base}/data/")
+        assert httpx.get(href, headers={"Range": "bytes=0-3"}).content == b"\x89HDF"
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute("CREATE TABLE canopy.marker (x int)")
     finally:
         out = stop(proc)
     assert "Created the embedded database cluster" in out
+    assert "Simulating the sensor demo set (1 days, first run only)" in out
+    assert "Sensor demo: 2 products (2 new)" in out
     assert "Database stopped." in out
     with pytest.raises(psycopg.OperationalError):
         psycopg.connect(dsn, connect_timeout=2)
@@ -85,6 +95,7 @@ def test_up_serves_everything_and_a_second_up_keeps_the_data(stack_env):
     finally:
         out = stop(proc)
     assert "Created the embedded database cluster" not in out
+    assert "Simulating" not in out and "Sensor demo: 2 products (0 new)" in out  # reused
 
 
 @pytest.mark.e2e

@@ -13,6 +13,14 @@ from ingest.simulate.run import SimulationConfig, SimulationResult, simulate
 from tests.ingest.helpers import crop_bbox
 
 
+@pytest.fixture(autouse=True)
+def ingest_home(tmp_path_factory, monkeypatch) -> Path:
+    """A private Canopy home: the CLI registers data roots there, never in the repository."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("CANOPY_HOME", str(home))
+    return home
+
+
 @pytest.fixture(scope="session")
 def registry():
     """The shipped sensors."""

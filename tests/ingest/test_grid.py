@@ -76,3 +76,30 @@ def test_errors_and_named_grids():
         }
     )
     assert isinstance(custom, TileGrid) and custom.tile_degrees == 10
+
+
+def test_vectorised_helpers_agree_with_the_point_functions():
+    rng = np.random.default_rng(7)
+    lon, lat = rng.uniform(-180, 180, 300), rng.uniform(-64.9, 74.9, 300)
+    expected = sorted({G.lonlat_to_pixel(x, y)[0] for x, y in zip(lon, lat, strict=True)})
+    assert G.tiles_for_points(np.append(lon, np.nan), np.append(lat, 0.0)) == expected
+    assert G.tiles_for_points([0.0], [-80.0]) == []  # below the grid
+    tile = "X18Y02"
+    for x, y in zip(lon[:50] % 10, 45 + lat[:50] % 10, strict=True):
+        row, col = G.tile_pixel_index(tile, x, y)
+        assert G.lonlat_to_pixel(x, y) == (tile, row, col)
+
+
+def test_preprocessing_uses_the_same_grid():
+    from processes.preprocess import tilegrid
+
+    assert (tilegrid.PIXEL_DEG, tilegrid.TILE_PX, tilegrid.TILE_DEG) == (
+        G.pixel_size,
+        G.tile_pixels,
+        G.tile_degrees,
+    )
+    lat, lon = tilegrid.tile_coords("X07Y09")
+    glat, glon = G.pixel_centres("X07Y09", slice(0, 1120), slice(0, 1120))
+    assert np.array_equal(lat, glat) and np.array_equal(lon, glon)
+    assert tilegrid.tiles_covering(np.array([50.0]), np.array([5.0])) == ["X18Y02"]
+    assert tilegrid.tile_corner("X18Y02") == G.tile_origin("X18Y02")

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import datetime
 
+import h5py
 import netCDF4
 import psycopg
 import pytest
 from typer.testing import CliRunner
 
 from ingest.cli import app
+from ingest.hrefs import ALTERNATE
 from ingest.ingester import ingest
+from ingest.runner import auto_workers
 from ingest.scan import file_checksum
 from ingest.watch import watch
 from stac import catalog
+
+PUBLIC = "https://canopy.example.org/api"
 
 
 def _items(dsn: str) -> dict[str, dict]:
@@ -30,7 +36,8 @@ def _arrivals(dsn: str) -> list[tuple]:
         ).fetchall()
 
 
-def test_second_run_changes_nothing(pgstac_dsn, registry, products):
+def test_second_run_changes_nothing(pgstac_dsn, registry, products, monkeypatch):
+    monkeypatch.setenv("CANOPY_PUBLIC_URL", PUBLIC + "/")
     first = ingest([products], pgstac_dsn, registry, workers=0)
     assert (first.created, first.updated, first.failed) == (12, 0, [])
     before, arrivals = _items(pgstac_dsn), _arrivals(pgstac_dsn)
@@ -41,10 +48,14 @@ def test_second_run_changes_nothing(pgstac_dsn, registry, products):
     assert _arrivals(pgstac_dsn) == arrivals
     item = catalog.search(pgstac_dsn, {"ids": [next(iter(before)).split("/")[1]]})["features"][0]
     asset = item["assets"]["data"]
-    assert asset["file:checksum"] == file_checksum(asset["href"]) and asset[
-        "file:checksum"
-    ].startswith("1220")
-    assert asset["file:size"] > 0 and asset["href"].startswith(str(products))
+    local = asset["alternate"]["local"]["href"]
+    assert asset["file:checksum"] == file_checksum(local) and asset["file:checksum"].startswith(
+        "1220"
+    )
+    assert asset["file:size"] == os.path.getsize(local) and local.startswith(str(products))
+    # STAC Browser gets an http href served by the API; the openEO loader the local file
+    assert asset["href"] == f"{PUBLIC}/data/{item['collection']}/{item['id']}/{item['id']}.nc"
+    assert ALTERNATE in item["stac_extensions"]
     props = item["properties"]
     assert props["start_datetime"] <= props["datetime"] <= props["end_datetime"]
     assert props["proj:epsg"] == 4326 and props["proj:shape"] == [16, 16]
@@ -180,7 +191,7 @@ def test_sites_table_and_collection(pgstac_dsn, code):
     assert n >= 30 and row[2] is True
     point = {
         "type": "Point",
-        "coordinates": [-72.1715, 42.5378] if code == "US-Ha1" else [10.4522, 51.0792],
+        "coordinates": [-72.1715, 42.5378] if code == "US-Ha1" else [10.4530, 51.0792],
     }
     hits = catalog.search(pgstac_dsn, {"collections": ["vp-sites"], "intersects": point})[
         "features"
@@ -199,10 +210,48 @@ def test_moved_files_update_hrefs_and_duplicates_are_reported(
     shutil.move(products, moved)
     report = ingest([moved], pgstac_dsn, registry, workers=0, prune=True)
     assert (report.updated, report.deleted, report.unchanged) == (12, 0, 0)
-    hrefs = [i["assets"]["data"]["href"] for i in _items(pgstac_dsn).values()]
+    hrefs = [i["assets"]["data"]["alternate"]["local"]["href"] for i in _items(pgstac_dsn).values()]
     assert len(hrefs) == 12 and all(h.startswith(str(moved)) for h in hrefs)
     copy = tmp_path / "copy"
     shutil.copytree(moved / "vgt2", copy)
     report = ingest([moved, copy], pgstac_dsn, registry, workers=0)
     assert report.unchanged == 12 and len(report.failed) == 6
     assert all(reason.startswith("duplicate of ") for _, reason in report.failed)
+
+
+def test_a_new_public_url_updates_the_hrefs(pgstac_dsn, registry, products):
+    ingest([products], pgstac_dsn, registry, workers=0, public_url="http://old:8000")
+    report = ingest([products], pgstac_dsn, registry, workers=0, public_url="https://new.org/c/")
+    assert (report.created, report.updated, report.unchanged) == (0, 12, 0)
+    hrefs = [i["assets"]["data"]["href"] for i in _items(pgstac_dsn).values()]
+    assert all(h.startswith("https://new.org/c/data/") for h in hrefs)
+
+
+def test_verify_opens_the_file_and_checks_every_layer(pgstac_dsn, registry, products):
+    broken = sorted(products.rglob("*PROBAV*.nc"))[0]
+    with h5py.File(broken, "a") as f:
+        del f["LEVEL2B/RADIOMETRY/NIR/TOC_ERR"]
+    plain = ingest([products], pgstac_dsn, registry, workers=0)
+    assert plain.created == 12  # metadata only: the missing layer goes unnoticed
+    with netCDF4.Dataset(broken, "a") as ds:  # a changed file is scanned again
+        ds.setncattr("history", "touched")
+    verified = ingest([products], pgstac_dsn, registry, workers=0, verify=True)
+    assert verified.updated == 0 and verified.unchanged == 11
+    ((path, reason),) = verified.failed
+    assert path == str(broken) and "/LEVEL2B/RADIOMETRY/NIR/TOC_ERR is missing" in reason
+
+
+def test_a_file_without_its_metadata_is_reported(pgstac_dsn, registry, products):
+    path = sorted(products.rglob("*VGT2*.nc"))[0]
+    with netCDF4.Dataset(path, "a") as ds:
+        ds.delncattr("time_coverage_end")
+    report = ingest([products], pgstac_dsn, registry, workers=0)
+    assert report.created == 11
+    ((failed, reason),) = report.failed
+    assert failed == str(path) and reason.startswith("KeyError") and "time_coverage_end" in reason
+
+
+def test_small_runs_start_no_cluster(products):
+    paths = [str(p) for p in products.rglob("*.nc")]
+    assert auto_workers(paths) == 0
+    assert auto_workers([]) == 0

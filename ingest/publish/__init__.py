@@ -1,0 +1,1 @@
+"""Publication: CCI product files, quicklooks, output STAC items and delivery (``canopy publish``)."""

@@ -1,0 +1,1 @@
+"""Tests of ingest/publish: publication, output STAC, quicklooks, delivery."""

@@ -1,0 +1,1 @@
+"""Tests of processes/repackage: the retrieval-output contract and the CCI products."""
