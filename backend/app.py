@@ -28,7 +28,14 @@ from stac.api import MountedRootPathFix, attach_pool, create_stac_app
 from stac.pool import open_pool
 from stac.settings import StacSettings
 
-EXPOSED_HEADERS = ["OpenEO-Identifier", "Location", "Content-Length", "Accept-Ranges", "Link"]
+EXPOSED_HEADERS = [
+    "OpenEO-Identifier",
+    "OpenEO-Costs",
+    "Location",
+    "Content-Length",
+    "Accept-Ranges",
+    "Link",
+]
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 

@@ -26,8 +26,6 @@ def estimate(plan: Plan) -> dict[str, Any]:
         "costs": 0,
         "duration": iso_duration(seconds),
         "size": int(plan.output_bytes),
-        "downloads_included": None,
-        "expires": None,
         "canopy:loaded_values": plan.loaded_values,
         "canopy:output_values": plan.output_values,
     }

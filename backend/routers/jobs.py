@@ -151,6 +151,7 @@ async def cancel_job(job_id: str, user: CurrentUserDep, store: JobStoreDep) -> R
 @router.get("/jobs/{job_id}/results", summary="Results of a batch job (STAC Collection)")
 async def job_results(
     request: Request,
+    response: Response,
     job_id: str,
     user: CurrentUserDep,
     store: JobStoreDep,
@@ -163,6 +164,7 @@ async def job_results(
     if status not in (Status.SUCCESS, Status.INCOMPLETE) and not partial:
         raise JobNotFinished(job_id=job_id)
     doc = ResultDocuments(row, job_url(request, job_id), signer).collection()
+    response.headers["OpenEO-Costs"] = "0"  # Canopy does not bill
     if partial:
         doc["openeo:status"] = status.openeo
     return doc

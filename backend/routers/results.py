@@ -24,6 +24,7 @@ from processes.executor import to_json
 
 router = APIRouter(prefix=API_PREFIX, tags=["data processing"])
 
+COSTS = {"OpenEO-Costs": "0"}  # Canopy does not bill
 _GRACE_S = 5.0  # after the deadline, how long the compute may take to notice it
 
 
@@ -73,7 +74,7 @@ async def process_sync(
         raise
     if not result.files:
         shutil.rmtree(out_dir, ignore_errors=True)
-        return Response(value, media_type="application/json")
+        return Response(value, media_type="application/json", headers=COSTS)
     if len(result.files) == 1:
         file = result.files[0]
         return FileResponse(
@@ -81,6 +82,7 @@ async def process_sync(
             media_type=file.get("type") or "application/octet-stream",
             filename=Path(file["href"]).name,
             background=cleanup,
+            headers=COSTS,
         )
     # Several files (e.g. one GeoTIFF per date): one zip, since a response has one body.
     archive = out_dir / "result.zip"
@@ -88,5 +90,9 @@ async def process_sync(
         for f in result.files:
             zf.write(f["href"], Path(f["href"]).name)
     return FileResponse(
-        archive, media_type="application/zip", filename="result.zip", background=cleanup
+        archive,
+        media_type="application/zip",
+        filename="result.zip",
+        background=cleanup,
+        headers=COSTS,
     )
