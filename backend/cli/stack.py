@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+
 import typer
 import uvicorn
 from rich.table import Table
 
 from backend.cli.common import console, embedded_cluster, err_console, friendly_errors
 from backend.cli.database import prepare_database
+from backend.jobs.settings import JobSettings
 from backend.settings import BackendSettings
 from ingest.demo import DEMO_SENSORS
 from ingest.demo import MARKER as DEMO_MARKER
@@ -57,11 +62,37 @@ def _simulated_demo(settings: StacSettings) -> None:
     )
 
 
+def _start_workers(pools: list[str]) -> list[subprocess.Popen]:
+    """``canopy worker`` processes, one per pool: batch jobs never run in the web process."""
+    procs = []
+    for pool in pools:
+        cmd = [sys.executable, "-m", "backend.cli", "worker", "--pool", pool]
+        procs.append(subprocess.Popen(cmd))
+        console.print(f"Worker for {pool} jobs started (pid {procs[-1].pid})")
+    return procs
+
+
+def _stop_workers(procs: list[subprocess.Popen]) -> None:
+    """SIGTERM: each worker gives its running jobs back to the queue, then exits."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 def up(
     host: str | None = HOST_OPTION,
     port: int | None = PORT_OPTION,
     demo: bool = typer.Option(
         True, help="Load the demo collections (sensor demo size: CANOPY_DEMO_DAYS)."
+    ),
+    workers: str = typer.Option(
+        "adhoc",
+        help="Comma-separated job pools to start a `canopy worker` for ('' = none).",
     ),
 ) -> None:
     """Start everything: the embedded database, migrations, demo data and the API."""
@@ -83,9 +114,11 @@ def up(
             counts = load_demo(settings.dsn, settings.home.absolute() / "data")
             console.print("Demo data: " + ", ".join(f"{k} ({v} items)" for k, v in counts.items()))
             _simulated_demo(settings)
+    procs = _start_workers([p.strip() for p in workers.split(",") if p.strip()])
     try:
         _serve(host, port)
     finally:
+        _stop_workers(procs)
         if started:
             cluster.stop()
             console.print("Database stopped.")
@@ -125,7 +158,8 @@ def status() -> None:
         table.add_row("pgstac", f"{version or 'not migrated'}{pin}")
     except ServiceUnavailable as exc:
         table.add_row("pgstac", f"[red]{exc.message}[/]")
-    table.add_row("dask", "local cluster per worker (no scheduler configured)")
+    scheduler = JobSettings().dask_scheduler
+    table.add_row("dask", scheduler or "a LocalCluster per `canopy worker` (no scheduler set)")
     url = f"http://{backend.host}:{backend.port}"
     api_up = port_in_use(backend.port, backend.host)
     table.add_row("api", f"{url}/openeo/1.2/ " + ("(listening)" if api_up else "(not running)"))

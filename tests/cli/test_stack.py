@@ -59,6 +59,34 @@ def stop(proc: subprocess.Popen) -> str:
     return out
 
 
+def run_a_batch_job(base: str, env: dict) -> None:
+    """A user added with the CLI runs a batch job on the worker `canopy up` started."""
+    subprocess.run(
+        [*CANOPY, "users", "add", "ada", "--password-stdin"],
+        env=env,
+        input="ada-password\n",
+        text=True,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    token = httpx.get(f"{base}/openeo/1.2/credentials/basic", auth=("ada", "ada-password"))
+    headers = {"Authorization": f"Bearer basic//{token.json()['access_token']}"}
+    graph = {"sum": {"process_id": "add", "arguments": {"x": 40, "y": 2}, "result": True}}
+    created = httpx.post(
+        f"{base}/openeo/1.2/jobs", json={"process": {"process_graph": graph}}, headers=headers
+    )
+    job = f"{base}/openeo/1.2/jobs/{created.headers['OpenEO-Identifier']}"
+    httpx.post(f"{job}/results", headers=headers).raise_for_status()
+    deadline = time.monotonic() + 90
+    while (status := httpx.get(job, headers=headers).json()["status"]) not in ("finished", "error"):
+        assert time.monotonic() < deadline, f"job still {status}"
+        time.sleep(0.3)
+    assert status == "finished"
+    asset = next(iter(httpx.get(f"{job}/results", headers=headers).json()["assets"].values()))
+    assert httpx.get(asset["href"]).json() == 42
+
+
 @pytest.mark.e2e
 def test_up_serves_everything_and_a_second_up_keeps_the_data(stack_env):
     base = f"http://127.0.0.1:{stack_env['CANOPY_PORT']}"
@@ -79,8 +107,10 @@ def test_up_serves_everything_and_a_second_up_keeps_the_data(stack_env):
         assert httpx.get(href, headers={"Range": "bytes=0-3"}).content == b"\x89HDF"
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute("CREATE TABLE canopy.marker (x int)")
+        run_a_batch_job(base, stack_env)
     finally:
         out = stop(proc)
+    assert "Worker for adhoc jobs started" in out
     assert "Created the embedded database cluster" in out
     assert "Simulating the sensor demo set (1 days, first run only)" in out
     assert "Sensor demo: 2 products (2 new)" in out
