@@ -15,8 +15,8 @@ from backend.execution import Plan
 OVERHEAD_S = 2.0
 """Claim, parse, start-up and result registration of a job (benchmarks/api.py)."""
 
-SECONDS_PER_MVALUE = 0.05
-"""Seconds per million loaded values for simple band math on 2 cores (benchmarks/api.py)."""
+SECONDS_PER_MVALUE = 0.19
+"""Seconds per million loaded values, load → NDVI → netCDF on 2 cores (benchmarks/api.py: 0.19)."""
 
 
 def estimate(plan: Plan) -> dict[str, Any]:
