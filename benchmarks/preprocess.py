@@ -1,8 +1,16 @@
 """Benchmark: segments per second per core for SMAC and for tiling, against in-run baselines."""
+# ruff: noqa: E402  (sys.path is fixed before the package imports, see below)
 
 from __future__ import annotations
 
+import sys
 import time
+from pathlib import Path
+
+# `python benchmarks/preprocess.py` puts benchmarks/ first on sys.path, where a module named
+# like a package would shadow it: look up packages from the repository root instead.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [str(_HERE.parent)] + [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
 import numpy as np
 from pyresample import geometry, kd_tree

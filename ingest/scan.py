@@ -188,7 +188,10 @@ def footprint_shape(attrs: Mapping, pixels_per_degree: int) -> tuple[tuple, tupl
     """
     w, e = float(attrs["geospatial_lon_min"]), float(attrs["geospatial_lon_max"])
     s, n = float(attrs["geospatial_lat_min"]), float(attrs["geospatial_lat_max"])
-    if not (-180 <= w < e <= 180 and -90 <= s < n <= 90):
+    # Pixel centres sit on the grid lines, so edges reach half a pixel past ±180° (tiles X00
+    # and X35); items clip their bbox to valid longitudes (build_item), the transform does not.
+    half = 0.5 / pixels_per_degree + 1e-9
+    if not (-180 - half <= w < e <= 180 + half and -90 <= s < n <= 90):
         raise ValueError(f"implausible footprint {(w, s, e, n)}")
     shape = []
     for span in (n - s, e - w):
@@ -221,14 +224,15 @@ def build_item(
         raise ValueError("file attributes (token, tile, version) contradict the file name")
     (w, s, e, n), (ny, nx) = footprint_shape(attrs, spec.pixels_per_degree)
     start, end = attrs["time_coverage_start"], attrs["time_coverage_end"]
+    bw, be = max(w, -180.0), min(e, 180.0)  # GeoJSON longitudes stop at ±180
     return {
         "type": "Feature",
         "stac_version": "1.0.0",
         "stac_extensions": [EO, PROJ, FILE, ALTERNATE],
         "id": name.item_id,
         "collection": spec.collection,
-        "bbox": [w, s, e, n],
-        "geometry": _polygon(w, s, e, n),
+        "bbox": [bw, s, be, n],
+        "geometry": _polygon(bw, s, be, n),
         "properties": {
             "datetime": start,
             "start_datetime": start,

@@ -18,8 +18,9 @@ from processes.preprocess.l1b import FLAG_CLOUD, FLAG_LAND, write_segment
 from processes.preprocess.meteo import meteo_at_pixels
 from processes.preprocess.smac import smac_atmosphere, toc_to_toa
 
-#: A TOC truth: (lat, lon, band, wavelength_um, time) → reflectance, shaped like lat.
-TocTruth = Callable[[NDArray, NDArray, str, float, np.datetime64], NDArray]
+#: A TOC truth: (lat, lon, band, wavelength_um, time, *, sza, saa, vza, vaa) → reflectance,
+#: shaped like lat (the geometry keywords let a BRDF truth such as ``CanopyTruth`` see the view).
+TocTruth = Callable[..., NDArray]
 
 #: TOA reflectance of cloud tops (bright, nearly flat).
 CLOUD_TOA = {"RED": 0.55, "NIR": 0.52, "SWIR": 0.35, "I1": 0.55, "I2": 0.52, "I3": 0.35}
@@ -27,6 +28,17 @@ CLOUD_TOA = {"RED": 0.55, "NIR": 0.52, "SWIR": 0.35, "I1": 0.55, "I2": 0.52, "I3
 
 def _iso(t: np.datetime64) -> str:
     return str(np.datetime64(t, "s")) + "Z"
+
+
+def _crop(geo: dict, bbox: tuple[float, float, float, float]) -> dict:
+    west, south, east, north = bbox
+    lat, lon = geo["lat"], geo["lon"]
+    inside = (lat >= south) & (lat <= north) & (lon >= west) & (lon <= east)
+    if not inside.any():
+        raise ValueError(f"the swath does not reach {bbox}")
+    rows, cols = np.flatnonzero(inside.any(axis=1)), np.flatnonzero(inside.any(axis=0))
+    ys, xs = slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
+    return {k: v[ys] if v.ndim == 1 else v[ys, xs] for k, v in geo.items()}
 
 
 def generate_segment(
@@ -43,6 +55,7 @@ def generate_segment(
     coefficients: dict[str, SmacCoefficients] | None = None,
     noise_rel: float = 0.0,
     seed: int = 0,
+    bbox: tuple[float, float, float, float] | None = None,
 ) -> tuple[xr.Dataset, xr.Dataset]:
     """Simulate one L1B segment and its truth.
 
@@ -61,6 +74,9 @@ def generate_segment(
             a set different from the proxy the correction will use).
         noise_rel: relative Gaussian noise added to clear TOA reflectances.
         seed: noise seed.
+        bbox: ``(west, south, east, north)``: keep only the block of scan lines and samples
+            whose pixels fall in it (a full-width swath costs nothing to geolocate but much to
+            simulate); the block is still a regular (y, x) swath piece.
 
     Returns:
         (L1B dataset in the ``processes.preprocess.l1b`` layout, truth dataset with the TOC
@@ -70,6 +86,8 @@ def generate_segment(
     toc = toc or scene.toc
     start = np.datetime64(start, "ns")
     geo = swath_geolocation(sensor.geometry, lat0, lon0, sensor.ascending, n_lines)
+    if bbox is not None:
+        geo = _crop(geo, bbox)
     lat, lon = geo["lat"], geo["lon"]
     times = start + (geo["seconds"] * 1e9).astype("timedelta64[ns]")
     sza, saa = solar_angles(lat, lon, times[:, None])
@@ -85,7 +103,8 @@ def generate_segment(
     for band in sensor.bands:
         entry = band_coefficients(sensor.sensor, band)
         coef = (coefficients or {}).get(band) or entry.coefficients(aerosol)
-        rho = np.asarray(toc(lat, lon, band, entry.wavelength_um, centre), float)
+        rho = np.asarray(toc(lat, lon, band, entry.wavelength_um, centre, sza=sza, saa=saa,
+                             vza=geo["vza"], vaa=geo["vaa"]), float)  # fmt: skip
         atm = smac_atmosphere(coef, sza, saa, geo["vza"], geo["vaa"], atmos.pressure,
                               atmos.aot550, atmos.uo3, atmos.uh2o)  # fmt: skip
         toa = toc_to_toa(rho, atm) * (1.0 + noise_rel * rng.standard_normal(lat.shape))

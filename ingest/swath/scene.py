@@ -49,9 +49,9 @@ class SimpleScene:
         return smooth_field(lat, lon, self.seed + 1, 1.5) < 0.55
 
     def toc(
-        self, lat: NDArray, lon: NDArray, band: str, wavelength_um: float, time=None
+        self, lat: NDArray, lon: NDArray, band: str, wavelength_um: float, time=None, **geometry
     ) -> NDArray:
-        """TOC reflectance of a band (time-invariant here)."""
+        """TOC reflectance of a band (time-invariant and Lambertian: ``geometry`` is ignored)."""
         i = _band_index(wavelength_um)
         f = np.clip(0.5 + 0.6 * smooth_field(lat, lon, self.seed + 2, 1.0), 0.0, 1.0)
         rho = f * _VEG[i] + (1 - f) * _SOIL[i]

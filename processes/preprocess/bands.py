@@ -32,9 +32,18 @@ class BandCoefficients:
     """Why this set was chosen, and the expected bias for proxies."""
     quality_bit: int | None = None
     """Bit of the L2B status map carrying this band's radiometric quality (4-7)."""
+    product_band: str | None = None
+    """Band name in the L2B product and the sensor registry when it differs (AVHRR ``B1``)."""
+    qf_rad_bit: int | None = None
+    """Bit of the 16-bit ``QF_RAD`` layer (sensors with more bands than SM has bits)."""
 
     def __dask_tokenize__(self) -> tuple[str, str, str]:
         return ("BandCoefficients", self.sensor, self.band)
+
+    @property
+    def l2b_band(self) -> str:
+        """Name of the band's group in the L2B product (``LEVEL2B/RADIOMETRY/<name>``)."""
+        return self.product_band or self.band
 
     @property
     def extra_rel(self) -> float:
@@ -66,20 +75,24 @@ _RED, _NIR, _SWIR, _BLUE = 6, 5, 4, 7  # status-map bits (DESIGN.md §5)
 
 _TABLE: tuple[BandCoefficients, ...] = (
     # Metop-AVHRR/3: CNES sets exist (desert files are named DESE).
-    BandCoefficients("AVHRR", "RED", 0.63, _pair("coef_METOP_VIS", "DESE"), quality_bit=_RED),
-    BandCoefficients("AVHRR", "NIR", 0.865, _pair("coef_METOP_NIR", "DESE"), quality_bit=_NIR),
-    BandCoefficients("AVHRR", "SWIR", 1.61, _pair("coef_METOP_MIR", "DESE"), quality_bit=_SWIR),
+    # Product names follow ingest/sensors/metop-avhrr.yaml (channels 1, 2, 3A).
+    BandCoefficients("AVHRR", "RED", 0.63, _pair("coef_METOP_VIS", "DESE"), quality_bit=_RED,
+                     product_band="B1"),
+    BandCoefficients("AVHRR", "NIR", 0.865, _pair("coef_METOP_NIR", "DESE"), quality_bit=_NIR,
+                     product_band="B2"),
+    BandCoefficients("AVHRR", "SWIR", 1.61, _pair("coef_METOP_MIR", "DESE"), quality_bit=_SWIR,
+                     product_band="B3A"),
     # SNPP-VIIRS imagery bands: no public SMAC set; MODIS bands of the same design stand in.
     BandCoefficients(
-        "VIIRS", "I1", 0.64, _pair("coef_MODIS1"), proxy=True, quality_bit=_RED,
+        "VIIRS", "I1", 0.64, _pair("coef_MODIS1"), proxy=True, quality_bit=_RED, qf_rad_bit=0,
         note="MODIS1 (620-670 nm) for I1 (600-680 nm): wider VIIRS band, more O3/H2O.",
     ),
     BandCoefficients(
-        "VIIRS", "I2", 0.865, _pair("coef_MODIS2"), proxy=True, quality_bit=_NIR,
+        "VIIRS", "I2", 0.865, _pair("coef_MODIS2"), proxy=True, quality_bit=_NIR, qf_rad_bit=1,
         note="MODIS2 (841-876 nm) for I2 (846-885 nm): H2O absorption differs slightly.",
     ),
     BandCoefficients(
-        "VIIRS", "I3", 1.61, _pair("coef_MODIS6"), proxy=True, quality_bit=_SWIR,
+        "VIIRS", "I3", 1.61, _pair("coef_MODIS6"), proxy=True, quality_bit=_SWIR, qf_rad_bit=2,
         note="MODIS6 (1628-1652 nm) for I3 (1580-1640 nm).",
     ),
     # PROBA-V: VGT2 is the same band design (SWIR 1610 vs 1665 nm).

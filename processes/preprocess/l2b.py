@@ -11,6 +11,7 @@ import xarray as xr
 from processes.exceptions import ProcessParameterInvalid
 from processes.preprocess.bands import band_coefficients
 from processes.preprocess.l1b import FLAG_CLOUD, FLAG_LAND, FLAG_SNOW, NETCDF_LOCK, band_names
+from processes.preprocess.tilegrid import PIXEL_DEG
 from processes.preprocess.tiling import FLAGS_FILL
 
 SCALE = 0.0005
@@ -23,6 +24,11 @@ _WGS84_WKT = (
 )
 
 
+def _radiometry_ok(ds: xr.Dataset, band: str) -> np.ndarray:
+    toc = ds[band].values
+    return (ds["flags"].values != FLAGS_FILL) & np.isfinite(toc) & (toc >= 0) & (toc <= 1.5)
+
+
 def status_map(ds: xr.Dataset) -> np.ndarray:
     """Build the uint8 L2B status map from the tile's flags and band validity."""
     flags = ds["flags"].values
@@ -32,10 +38,21 @@ def status_map(ds: xr.Dataset) -> np.ndarray:
     sm |= np.where(observed & (flags & FLAG_LAND > 0), 0x08, 0).astype(np.uint8)
     for band in band_names(ds):
         bit = band_coefficients(ds.attrs["sensor"], band).quality_bit
-        toc = ds[band].values
-        good = observed & np.isfinite(toc) & (toc >= 0) & (toc <= 1.5)
-        sm |= np.where(good, 1 << bit, 0).astype(np.uint8)
+        sm |= np.where(_radiometry_ok(ds, band), 1 << bit, 0).astype(np.uint8)
     return sm
+
+
+def qf_rad(ds: xr.Dataset) -> np.ndarray | None:
+    """The uint16 ``QF_RAD`` layer (one "radiometry good" bit per band), or None when the
+    sensor's bands all fit the status map (ingest/sensors/snpp-viirs.yaml)."""
+    entries = [(b, band_coefficients(ds.attrs["sensor"], b)) for b in band_names(ds)]
+    if all(e.qf_rad_bit is None for _, e in entries):
+        return None
+    out = np.zeros(ds["flags"].shape, np.uint16)
+    for band, e in entries:
+        if e.qf_rad_bit is not None:
+            out |= np.where(_radiometry_ok(ds, band), 1 << e.qf_rad_bit, 0).astype(np.uint16)
+    return out
 
 
 def adapt(data: xr.Dataset, product_version: str = "1.0") -> xr.Dataset:
@@ -94,6 +111,19 @@ def _int16(group, name: str, values: np.ndarray, attrs: dict) -> None:
                    "grid_mapping": "crs"})  # fmt: skip
 
 
+def _discovery_attrs(data: xr.Dataset) -> dict:
+    """Root attributes ``canopy ingest`` reads (ingest/scan.py): token and pixel-edge footprint."""
+    lat, lon = data["lat"].values, data["lon"].values
+    half = PIXEL_DEG / 2
+    return {
+        "product_token": str(data.attrs["sensor"]),
+        "geospatial_lon_min": float(lon.min() - half),
+        "geospatial_lon_max": float(lon.max() + half),
+        "geospatial_lat_min": float(lat.min() - half),
+        "geospatial_lat_max": float(lat.max() + half),
+    }
+
+
 def write_l2b(data: xr.Dataset, out_dir: str | Path) -> Path:
     """Write an adapted TOC tile as one C3S-style L2B NetCDF-4 file (DESIGN.md §5).
 
@@ -104,6 +134,7 @@ def write_l2b(data: xr.Dataset, out_dir: str | Path) -> Path:
     Returns:
         The path written (written to a temporary name first, so no half file is left behind).
     """
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
     path = Path(out_dir) / l2b_name(data)
     tmp = path.with_suffix(".nc.part")
     with NETCDF_LOCK, netCDF4.Dataset(tmp, "w", format="NETCDF4") as nc:
@@ -119,8 +150,10 @@ def write_l2b(data: xr.Dataset, out_dir: str | Path) -> Path:
         keep = ("platform", "sensor", "time_coverage_start", "time_coverage_end", "product_version",
                 "tile", "Conventions", "processing_level", "aerosol_model", "history")  # fmt: skip
         nc.setncatts({k: str(data.attrs[k]) for k in keep if k in data.attrs})
+        nc.setncatts(_discovery_attrs(data))
         for band in band_names(data):
-            grp = nc.createGroup(f"LEVEL2B/RADIOMETRY/{band}")
+            name = band_coefficients(data.attrs["sensor"], band).l2b_band
+            grp = nc.createGroup(f"LEVEL2B/RADIOMETRY/{name}")
             _int16(grp, "TOC", data[band].values, data[band].attrs)
             _int16(grp, "TOC_ERR", data[f"{band}_err"].values, data[f"{band}_err"].attrs)
         geo = nc.createGroup("LEVEL2B/GEOMETRY")
@@ -142,5 +175,11 @@ def write_l2b(data: xr.Dataset, out_dir: str | Path) -> Path:
         sm.setncatts({"long_name": "status map", "flag_masks": np.array([3, 3, 3, 4, 8, 16, 32, 64, 128], "u1"),
                       "flag_values": np.array([0, 2, 3, 4, 8, 16, 32, 64, 128], "u1"),
                       "flag_meanings": "clear undefined cloud snow_ice land swir_ok nir_ok red_ok blue_ok"})  # fmt: skip
+        rad = qf_rad(data)
+        if rad is not None:
+            qf = q.createVariable("QF_RAD", "u2", ("lat", "lon"), zlib=True, complevel=1)
+            qf[:] = rad
+            qf.setncatts({"long_name": "radiometric quality per band (1 = TOC in 0-1.5)",
+                          "bands": " ".join(band_names(data))})  # fmt: skip
     tmp.replace(path)
     return path

@@ -44,6 +44,18 @@ def _axis_ok(axis: NDArray, values: NDArray) -> bool:
     return bool(np.all((values >= lo) & (values <= hi)))
 
 
+def _lon_in_frame(grid: xr.Dataset | xr.DataArray, lon: NDArray) -> NDArray[np.float64]:
+    """Longitudes shifted by ±360° into the grid's own frame (e.g. 0…360 or 170…190).
+
+    A segment crossing the antimeridian has longitudes near both +180 and −180; a grid that
+    spans 180° in its own frame (170…190, or a global 0…360) still covers all of them.
+    """
+    axis = grid["lon"].values
+    half = 0.5 * abs(float(axis[1] - axis[0])) if axis.size > 1 else 0.0
+    west = float(axis.min()) - half
+    return (np.asarray(lon, float) - west) % 360.0 + west
+
+
 def _interp2d(da: xr.DataArray, lat: NDArray, lon: NDArray) -> NDArray[np.float64]:
     # Bilinear inside the grid; edge cells (up to half a cell out) take the nearest edge value.
     la, lo = da["lat"].values, da["lon"].values
@@ -98,8 +110,9 @@ def meteo_at_pixels(
         raise NoDataAvailable(reason=f"meteo grid lacks {missing}")
     lat, lon = np.asarray(lat, float), np.asarray(lon, float)
     valid = np.isfinite(lat) & np.isfinite(lon)
-    _check_cover("meteo", meteo, lat[valid], lon[valid])
-    _check_cover("DEM", dem, lat[valid], lon[valid])
+    lon_m, lon_d = _lon_in_frame(meteo, lon), _lon_in_frame(dem, lon)
+    _check_cover("meteo", meteo, lat[valid], lon_m[valid])
+    _check_cover("DEM", dem, lat[valid], lon_d[valid])
     times = meteo["time"].values
     t = np.datetime64(time, "ns")
     if not (times.min() - TIME_TOLERANCE <= t <= times.max() + TIME_TOLERANCE):
@@ -110,14 +123,15 @@ def meteo_at_pixels(
     span = (times[i1] - times[i0]) / np.timedelta64(1, "s")
     w = 0.0 if span == 0 else float(np.clip((t - times[i0]) / np.timedelta64(1, "s") / span, 0, 1))
 
-    safe_lat, safe_lon = np.where(valid, lat, 0.0), np.where(valid, lon, 0.0)
+    safe_lat = np.where(valid, lat, 0.0)
+    safe_m, safe_d = np.where(valid, lon_m, 0.0), np.where(valid, lon_d, 0.0)
 
     def field(name: str) -> NDArray[np.float64]:
-        a = _interp2d(meteo[name].isel(time=i0), safe_lat, safe_lon)
-        b = _interp2d(meteo[name].isel(time=i1), safe_lat, safe_lon)
+        a = _interp2d(meteo[name].isel(time=i0), safe_lat, safe_m)
+        b = _interp2d(meteo[name].isel(time=i1), safe_lat, safe_m)
         return np.where(valid, (1 - w) * a + w * b, np.nan)
 
-    z = np.where(valid, _interp2d(dem, safe_lat, safe_lon), np.nan)
+    z = np.where(valid, _interp2d(dem, safe_lat, safe_d), np.nan)
     slp_hpa = field("SLP") / 100.0
     return PixelMeteo(
         pressure=slp_hpa / P0 * pressure_from_height(np.maximum(z, -400.0)),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
+
 import numpy as np
 import xarray as xr
 
@@ -14,6 +17,28 @@ from processes.preprocess.tiling import resample_to_tile
 from processes.preprocess.uncertainty import SmacErrorModel, smac_inverse_with_uncertainty
 
 
+def error_model(errors: SmacErrorModel | Mapping[str, float] | None) -> SmacErrorModel | None:
+    """Accept the error model as a dataclass, a JSON object of its fields, or null.
+
+    Raises:
+        ProcessParameterInvalid: unknown field or a value that is not a non-negative number.
+    """
+    if errors is None or isinstance(errors, SmacErrorModel):
+        return errors
+    fields = {f.name for f in dataclasses.fields(SmacErrorModel)}
+    unknown = sorted(set(errors) - fields) if isinstance(errors, Mapping) else None
+    bad = unknown is None or unknown or any(
+        isinstance(v, bool) or not isinstance(v, int | float) or v < 0 for v in errors.values()
+    )  # fmt: skip
+    if bad:
+        raise ProcessParameterInvalid(
+            process="smac_correct", parameter="errors",
+            reason=f"expects an object with non-negative numbers for {sorted(fields)}"
+            + (f"; unknown {unknown}" if unknown else ""),
+        )  # fmt: skip
+    return SmacErrorModel(**{k: float(v) for k, v in errors.items()})
+
+
 def smac_correct(
     data: xr.Dataset,
     meteo: xr.Dataset | None,
@@ -21,12 +46,13 @@ def smac_correct(
     bands: list[str] | None = None,
     aerosol_model: str = "continental",
     max_sza: float = 80.0,
-    errors: SmacErrorModel | None = None,
+    errors: SmacErrorModel | Mapping[str, float] | None = None,
 ) -> xr.Dataset:
     """Process ``smac_correct``: SMAC TOA → TOC with per-pixel uncertainty.
 
     Works on a swath segment (2-D lat/lon) or a tile (1-D lat, lon). Each corrected band
-    replaces its TOA values and gains a ``<band>_err`` layer.
+    replaces its TOA values and gains a ``<band>_err`` layer. ``errors`` may be a
+    ``SmacErrorModel`` or its JSON object form (the spec's ``{"toa_rel": 0.05, ...}``).
 
     Raises:
         BandsMissing: a requested band is not in the data.
@@ -42,6 +68,7 @@ def smac_correct(
             process="smac_correct", parameter="aerosol_model",
             reason=f"{aerosol_model!r} is not one of {AEROSOL_MODELS}",
         )  # fmt: skip
+    errors = error_model(errors)
     present = band_names(data)
     wanted = present if bands is None else list(bands)
     missing = [b for b in wanted if b not in present or b not in data]

@@ -32,9 +32,31 @@ def default_radius(lat: NDArray, lon: NDArray) -> float:
     return 0.75 * float(max(np.nanmax(along_x), np.nanmax(along_y)))
 
 
+def unwrap_lon(tile: str, lon: NDArray) -> NDArray:
+    """Longitudes shifted by ±360° into the 360° span centred on the tile.
+
+    A swath crossing the antimeridian holds longitudes near +180 and −180; relative to tile X00
+    (180°W) the +179.9 pixels are really at −180.1, so the tile window must see them there.
+    """
+    centre = tile_coords(tile)[1].mean()
+    return (np.asarray(lon, float) - centre + 180.0) % 360.0 - 180.0 + centre
+
+
+def _window_rows_cols(tile: str, lat: NDArray, lon: NDArray) -> tuple[NDArray, NDArray]:
+    # Tile pixel indices of the swath pixels, longitudes unwrapped around the tile.
+    return pixel_index(tile, lat, unwrap_lon(tile, lon))
+
+
 def tile_window(tile: str, lat: NDArray, lon: NDArray, margin: int) -> tuple[slice, slice] | None:
-    """Rows and columns of the tile that the swath can touch, or None when it misses the tile."""
-    row, col = pixel_index(tile, lat, lon)
+    """Rows and columns of the tile that the swath can touch, or None when it misses the tile.
+
+    Longitudes are unwrapped around the tile first (antimeridian-crossing swaths).
+    """
+    row, col = _window_rows_cols(tile, lat, lon)
+    return _window(row, col, margin)
+
+
+def _window(row: NDArray, col: NDArray, margin: int) -> tuple[slice, slice] | None:
     inside = (
         (row >= -margin) & (row < TILE_PX + margin) & (col >= -margin) & (col < TILE_PX + margin)
     )
@@ -60,7 +82,10 @@ def neighbour_index(
 
     The kd-tree query runs only over the tile window that the swath touches, and its result is
     reused for every variable: that is what makes it faster than pyresample's per-variable
-    ``resample_nearest`` over the whole tile.
+    ``resample_nearest`` over the whole tile. The swath pixels near the window are picked here,
+    with longitudes unwrapped around the tile, rather than by pyresample's ``reduce_data``,
+    which compares raw longitudes and so dropped the +179.99° pixels nearest to tile X00's
+    first column (a seam at the antimeridian).
 
     Args:
         tile: tile id.
@@ -72,10 +97,17 @@ def neighbour_index(
         (1120, 1120) int64 array, or None when the swath does not reach the tile.
     """
     margin = int(np.ceil(radius_m / 1000.0 * 112.0 / 111.0 * 2)) + 1
-    window = tile_window(tile, lat, lon, margin)
+    row, col = _window_rows_cols(tile, lat, lon)
+    window = _window(row, col, margin)
     if window is None:
         return None
     rows, cols = window
+    near = (
+        (row >= rows.start - margin) & (row < rows.stop + margin)
+        & (col >= cols.start - margin) & (col < cols.stop + margin)
+        & np.isfinite(lat) & np.isfinite(lon)
+    )  # fmt: skip
+    ids = np.flatnonzero(near)
     tlat, tlon = tile_coords(tile)
     half = PIXEL_DEG / 2
     area = geometry.AreaDefinition(
@@ -84,11 +116,14 @@ def neighbour_index(
         (tlon[cols.start] - half, tlat[rows.stop - 1] - half,
          tlon[cols.stop - 1] + half, tlat[rows.start] + half),
     )  # fmt: skip
-    swath = geometry.SwathDefinition(lons=np.asarray(lon), lats=np.asarray(lat))
-    valid_in, valid_out, idx, _ = kd_tree.get_neighbour_info(
-        swath, area, radius_m, neighbours=1, reduce_data=True
+    # The kd-tree works on Earth-centred Cartesian points, so wrapped longitudes need no care.
+    swath = geometry.SwathDefinition(
+        lons=np.asarray(lon, float).ravel()[ids], lats=np.asarray(lat, float).ravel()[ids]
     )
-    source_ids = np.flatnonzero(valid_in)
+    valid_in, valid_out, idx, _ = kd_tree.get_neighbour_info(
+        swath, area, radius_m, neighbours=1, reduce_data=False
+    )
+    source_ids = ids[np.flatnonzero(valid_in)]
     found = idx < source_ids.size
     window_index = np.full(valid_out.size, -1, dtype=np.int64)
     out_ids = np.flatnonzero(valid_out)

@@ -9,6 +9,7 @@ import xarray as xr
 
 from processes.exceptions import BandsMissing, NoDataAvailable, ProcessParameterInvalid
 from processes.preprocess import adapt, smac_correct, tile_project
+from processes.preprocess.bands import SENSOR_BANDS
 from processes.preprocess.l1b import open_segment, write_segment
 from processes.preprocess.tilegrid import tile_coords
 from processes.preprocess.workflows import preprocess_segments
@@ -30,12 +31,16 @@ def _read_l2b(path):
         out = {"attrs": {k: nc.getncattr(k) for k in nc.ncattrs()}, "lat": nc["lat"][:],
                "lon": nc["lon"][:], "SM": nc["LEVEL2B/QUALITY/SM"][:],
                "VZA": nc["LEVEL2B/GEOMETRY/SWIR/VZA"][:], "SZA": nc["LEVEL2B/GEOMETRY/SZA"][:]}  # fmt: skip
-        for band in nc["LEVEL2B/RADIOMETRY"].groups:
-            var = nc[f"LEVEL2B/RADIOMETRY/{band}/TOC"]
+        sensor = nc.getncattr("sensor")
+        for band, entry in SENSOR_BANDS[sensor].items():
+            group = entry.l2b_band  # AVHRR RED is written as B1 (ingest/sensors/metop-avhrr.yaml)
+            if group not in nc["LEVEL2B/RADIOMETRY"].groups:
+                continue
+            var = nc[f"LEVEL2B/RADIOMETRY/{group}/TOC"]
             assert var.dtype == np.int16 and var.scale_factor == np.float32(0.0005)
             assert var._FillValue == -1
             out[band] = var[:].filled(np.nan)
-            out[f"{band}_err"] = nc[f"LEVEL2B/RADIOMETRY/{band}/TOC_ERR"][:].filled(np.nan)
+            out[f"{band}_err"] = nc[f"LEVEL2B/RADIOMETRY/{group}/TOC_ERR"][:].filled(np.nan)
     return out
 
 
@@ -92,6 +97,14 @@ def test_errors_are_reported_and_the_rest_continues(avhrr_segment, meteo, dem, t
     assert reports[2].error_code == "ProcessParameterInvalid"
     assert reports[3].error_code == "NoDataAvailable"
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in reports[1].outputs)
+    truncated = tmp_path / "truncated.nc"
+    truncated.write_bytes(good.read_bytes()[:5000])
+    unknown = preprocess_segments([truncated, good], meteo, dem, out, bands=["BLUE"])
+    assert unknown[0].error_code == "ProcessParameterInvalid" and "corrupt" in unknown[0].message
+    assert unknown[1].error_code == "BandsMissing" and "BLUE" in unknown[1].message
+    small_dem = dem.sel(lat=slice(None, 48.0))  # the segment reaches 53°N
+    far = preprocess_segments([good], meteo, small_dem, out)[0]
+    assert far.error_code == "NoDataAvailable" and "DEM" in far.message
     missing = preprocess_segments([good], None, dem, out)[0]
     assert missing.error_code == "NoDataAvailable" and "meteo" in missing.message
     assert preprocess_segments([good], meteo, None, out)[0].error_code == "NoDataAvailable"
@@ -133,3 +146,15 @@ def test_distributed_client_runs_segments_in_worker_processes(avhrr_segment, met
                                       tmp_path / "out", client=client)  # fmt: skip
     assert reports[0].ok and len(reports[0].outputs) >= 1
     assert reports[1].error_code == "ProcessParameterInvalid"
+
+
+def test_error_model_as_json_object(avhrr_segment, meteo, dem):
+    l1b, _ = avhrr_segment
+    base = smac_correct(l1b, meteo, dem, bands=["RED"])
+    loose = smac_correct(l1b, meteo, dem, bands=["RED"], errors={"toa_rel": 0.06, "aot_rel": 0.4})
+    ok = np.isfinite(base["RED_err"].values)
+    assert np.all(loose["RED_err"].values[ok] > base["RED_err"].values[ok])
+    np.testing.assert_array_equal(loose["RED"].values[ok], base["RED"].values[ok])
+    for bad in ({"toa": 0.03}, {"toa_rel": -1}, {"toa_rel": "x"}, [0.03]):
+        with pytest.raises(ProcessParameterInvalid, match="errors"):
+            smac_correct(l1b, meteo, dem, errors=bad)

@@ -1,6 +1,6 @@
 """Benchmark: items/s of ``canopy ingest`` vs the raw pypgstac Loader on the same items.
 
-Run: ``uv run python -m benchmarks.ingest [--products 5000] [--keep DIR]`` (or the file path).
+Run: ``uv run python -m benchmarks.ingest_rate [--products 5000] [--keep DIR]`` (or the file path).
 
 Both sides run in this process against the same throwaway PostgreSQL cluster, each into a
 fresh database migrated the same way. The products are cheap: the full L2B layout (every
