@@ -43,6 +43,8 @@ def execute(
     compute: Compute | None = None,
     parameters: dict | None = None,
     on_load: Callable[[Any], None] | None = None,
+    client: Any = None,
+    on_date: Callable[..., None] | None = None,
 ) -> Execution:
     """Run a graph with Canopy's registry, writing results under ``output_dir``.
 
@@ -54,10 +56,13 @@ def execute(
         compute: how save_result computes (progress and cancel of batch jobs); default dask.
         parameters: values of the graph's named parameters.
         on_load: called with every cube load_collection/load_stac returns (size limits).
+        client: Dask client of the tile path of vp_lai_fapar (batch jobs).
+        on_date: ``callback(date, ok, error)`` once per vp_lai_fapar step date.
     """
     from backend.udp_lookup import udp_lookup_for
     from processes.cubes import make_load_collection, make_load_stac, make_save_result
     from processes.executor import execute as run_graph
+    from processes.production import make_vp_lai_fapar
     from processes.registry import build_registry
     from stac.cube_catalogue import PgstacCubeCatalogue
 
@@ -65,11 +70,13 @@ def execute(
     output_dir.mkdir(parents=True, exist_ok=True)
     sink: list[dict] = []
     save_kwargs = {"compute": compute} if compute is not None else {}
+    catalogue = PgstacCubeCatalogue(dsn)
     registry = build_registry(
         overrides={
-            "load_collection": _observed(make_load_collection(PgstacCubeCatalogue(dsn)), on_load),
+            "load_collection": _observed(make_load_collection(catalogue), on_load),
             "load_stac": _observed(make_load_stac(_fetch_json), on_load),
             "save_result": make_save_result(output_dir, sink, **save_kwargs),
+            "vp_lai_fapar": make_vp_lai_fapar(catalogue, client=client, on_date=on_date),
         }
     )
     value = run_graph(
@@ -94,12 +101,17 @@ class Plan:
     output_bytes: int = 0
     """Bytes of those cubes in memory (an upper bound of the files' size before compression)."""
 
+    retrieval_pixel_dates: int = 0
+    """Pixel-dates vp_lai_fapar would invert (its cost dominates everything else)."""
+
 
 def plan(process: dict, *, owner: str, dsn: str) -> Plan:
     """Run the graph lazily with a save_result that only measures: nothing is computed."""
     from backend.udp_lookup import udp_lookup_for
     from processes.cubes import make_load_collection, make_load_stac
     from processes.executor import execute as run_graph
+    from processes.production import plan_production
+    from processes.production.step import OUTPUTS as PRODUCTION_OUTPUTS
     from processes.registry import build_registry
     from stac.cube_catalogue import PgstacCubeCatalogue
 
@@ -114,11 +126,24 @@ def plan(process: dict, *, owner: str, dsn: str) -> Plan:
         result.output_bytes += int(getattr(data, "nbytes", 0))
         return True
 
+    catalogue = PgstacCubeCatalogue(dsn)
+
+    def vp_lai_fapar(**kwargs: Any) -> Any:
+        # measured, not run: a lazy cube of the output's shape stands in for the retrieval
+        import dask.array as da
+        import xarray as xr
+
+        dates, rows, cols = plan_production(catalogue, **kwargs)
+        result.retrieval_pixel_dates += dates * rows * cols
+        shape = (dates, len(PRODUCTION_OUTPUTS), rows, cols)
+        return xr.DataArray(da.zeros(shape, dtype="float32"), dims=("t", "bands", "y", "x"))
+
     registry = build_registry(
         overrides={
-            "load_collection": _observed(make_load_collection(PgstacCubeCatalogue(dsn)), count),
+            "load_collection": _observed(make_load_collection(catalogue), count),
             "load_stac": _observed(make_load_stac(_fetch_json), count),
             "save_result": measure,
+            "vp_lai_fapar": vp_lai_fapar,
         }
     )
     run_graph({"process_graph": graph}, registry, udp_lookup=udp_lookup_for(dsn, owner))

@@ -35,9 +35,9 @@ filters, mask, mask_polygon = _pdk("cubes._filter"), _pdk("cubes.mask"), _pdk("c
 merge, indices, reduce = _pdk("cubes.merge"), _pdk("cubes.indices"), _pdk("cubes.reduce")
 resample = _pdk("cubes.resample")
 
-SEAMS = frozenset({"load_collection", "load_stac", "save_result"})
-"""Processes the backend binds to its data (``build_registry(overrides=...)``); their specs
-live here, their implementations in processes/cubes/."""
+SEAMS = frozenset({"load_collection", "load_stac", "save_result", "vp_lai_fapar"})
+"""Processes the backend binds to its data (``build_registry(overrides=...)``); their
+implementations are made by ``processes.cubes`` and ``processes.production`` factories."""
 
 PROCESSES: dict[str, Callable] = {
     # math

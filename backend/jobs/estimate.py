@@ -1,7 +1,7 @@
 """Job estimates from a documented cost model: time ∝ values loaded, size = values written.
 
-The model (docs/jobs.md): ``duration_s = OVERHEAD_S + SECONDS_PER_MVALUE · loaded / 1e6`` and
-``size = output bytes``. The constants come from ``benchmarks/api.py``, which measures a
+The model (docs/jobs.md): ``duration_s = OVERHEAD_S + SECONDS_PER_MVALUE · loaded / 1e6 +
+RETRIEVAL_S_PER_PIXEL_DATE · pixel-dates of vp_lai_fapar`` and ``size = output bytes``. The constants come from ``benchmarks/api.py``, which measures a
 load → NDVI → save chain on this kind of machine and prints the fitted values; re-run it on the
 production hardware and set ``CANOPY_ESTIMATE_*`` if they differ.
 """
@@ -19,15 +19,21 @@ SECONDS_PER_MVALUE = 0.19
 """Seconds per million loaded values, load → NDVI → netCDF on 2 cores (benchmarks/api.py: 0.19)."""
 
 
+RETRIEVAL_S_PER_PIXEL_DATE = 0.013
+"""vp_lai_fapar: one core's time per inverted pixel-date (benchmarks/production.py, idle core)."""
+
+
 def estimate(plan: Plan) -> dict[str, Any]:
     """The ``GET /jobs/{id}/estimate`` body for a planned graph."""
     seconds = OVERHEAD_S + SECONDS_PER_MVALUE * plan.loaded_values / 1e6
+    seconds += RETRIEVAL_S_PER_PIXEL_DATE * plan.retrieval_pixel_dates
     return {
         "costs": 0,
         "duration": iso_duration(seconds),
         "size": int(plan.output_bytes),
         "canopy:loaded_values": plan.loaded_values,
         "canopy:output_values": plan.output_values,
+        "canopy:retrieval_pixel_dates": plan.retrieval_pixel_dates,
     }
 
 

@@ -25,6 +25,8 @@ class Outcome:
     status: Status
     result: dict[str, Any] | None = None
     usage: dict[str, Any] | None = None
+    outcomes: dict[str, str] | None = None
+    """Per-date outcomes of production graphs (``{"2019-06-05": "ok" | "failed: ..."}``)."""
 
 
 def run_job(row: dict[str, Any], tracker: JobTracker, *, dsn: str, jobs_dir: Path) -> Outcome:
@@ -38,6 +40,17 @@ def run_job(row: dict[str, Any], tracker: JobTracker, *, dsn: str, jobs_dir: Pat
     tmp_dir = jobs_dir / job_id / f"results.tmp-{row['attempts']}"
     shutil.rmtree(tmp_dir, ignore_errors=True)  # a previous attempt's leftovers
     started = time.monotonic()
+    outcomes: dict[str, str] = {}
+
+    def on_date(date, ok: bool, error: str | None = None) -> None:
+        day = f"{date:%Y-%m-%d}"
+        outcomes[day] = "ok" if ok else f"failed: {error}"
+        if ok:
+            tracker.log("info", f"Date {day} produced.")
+        else:
+            tracker.log("warning", f"Date {day} failed: {error}")
+        tracker.check_cancelled()  # a cancel stops between dates; dropped futures are released
+
     try:
         tracker.log("info", "Parsing and running the process graph.")
         result = execute(
@@ -46,6 +59,8 @@ def run_job(row: dict[str, Any], tracker: JobTracker, *, dsn: str, jobs_dir: Pat
             dsn=dsn,
             output_dir=tmp_dir,
             compute=tracker.compute,
+            client=tracker.client,
+            on_date=on_date,
         )
         tracker.check_cancelled()
         files = list(result.files)
@@ -57,11 +72,18 @@ def run_job(row: dict[str, Any], tracker: JobTracker, *, dsn: str, jobs_dir: Pat
         for f in files:
             f["href"] = str(out_dir / Path(f["href"]).name)
         size = sum(int(f.get("file:size", 0)) for f in files)
+        failed = sorted(d for d, o in outcomes.items() if o != "ok")
+        status = Status.INCOMPLETE if failed else Status.SUCCESS
+        if failed:
+            tracker.log(
+                "warning", f"Incomplete: {len(failed)} date(s) failed: {', '.join(failed)}."
+            )
         tracker.log("info", f"Finished: {len(files)} file(s), {size / 1e6:.1f} MB.")
         return Outcome(
-            Status.SUCCESS,
-            result={"files": files},
+            status,
+            result={"files": files, "failed_dates": failed},
             usage=_usage(started, size),
+            outcomes=outcomes or None,
         )
     except JobCancelled:
         shutil.rmtree(tmp_dir, ignore_errors=True)

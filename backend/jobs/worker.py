@@ -125,7 +125,12 @@ class Worker:
             if await store.release(job_id, self.name):
                 return  # shut down mid-job: another worker takes it up again
         ours = await store.finish(
-            job_id, self.name, outcome.status, result=outcome.result, usage=outcome.usage
+            job_id,
+            self.name,
+            outcome.status,
+            result=outcome.result,
+            usage=outcome.usage,
+            outcomes=outcome.outcomes,
         )
         if not ours:
             log.warning("job %s was taken away from %s before it finished", job_id, self.name)

@@ -106,7 +106,7 @@ def test_udps_are_private(client, auth_headers):
     [
         ("absolute", EVI, 400, "PredefinedProcessExists"),
         ("load_collection", EVI, 400, "PredefinedProcessExists"),
-        ("not-a-word", EVI, 400, "ParameterInvalid"),
+        ("not.a~word", EVI, 400, "ParameterInvalid"),
         ("evi", None, 400, "ProcessGraphMissing"),
         ("evi", {"summary": "no graph"}, 400, "ProcessGraphMissing"),
         (

@@ -1,0 +1,199 @@
+"""The openEO process ``vp_lai_fapar``: inputs in the catalogue → a LAI/fAPAR cube."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from processes.cubes.catalogue import Catalogue
+from processes.exceptions import (
+    CollectionNotFound,
+    Internal,
+    NoDataAvailable,
+    ProcessParameterInvalid,
+)
+from processes.production.outcome import RunReport
+from processes.production.params import PROCESS, Request, request
+from processes.production.paths import OnDate, run_site, run_tile
+from processes.production.plan import make_plan, no_data_reason
+from processes.production.settings import ProductionSettings
+from processes.production.snapshot import SnapshotCatalogue
+from processes.production.step import OUTPUTS, StepSpec
+from processes.retrieval.window import RetrievalConfig
+
+__all__ = ["PROCESS", "make_vp_lai_fapar", "plan_production", "run_production"]
+
+
+def _snapshot(catalogue: Catalogue, req: Request) -> SnapshotCatalogue:
+    collections = {}
+    for sid in req.sensors:
+        doc = catalogue.collection(sid)
+        if doc is None:
+            raise CollectionNotFound(collection_id=sid)
+        if not doc.get("vp"):
+            raise ProcessParameterInvalid(
+                parameter="sensors", process=PROCESS,
+                reason=f"'{sid}' is not an L2B sensor collection (it has no 'vp' block)",
+            )  # fmt: skip
+        collections[sid] = doc
+    half = req.half_window
+    snap = SnapshotCatalogue.take(
+        catalogue, collections, req.extent.wgs84(), req.start - half, req.end + half
+    )
+    if snap.count() == 0:
+        raise NoDataAvailable(reason=no_data_reason(req))
+    return snap
+
+
+def _cube(values: np.ndarray, plan, report: RunReport) -> xr.DataArray:
+    coords = {
+        "t": np.array([np.datetime64(d.replace(tzinfo=None), "ns") for d in plan.steps]),
+        "bands": list(OUTPUTS), "y": plan.ys, "x": plan.xs,
+    }  # fmt: skip
+    cube = xr.DataArray(values, dims=("t", "bands", "y", "x"), coords=coords, name="vp_lai_fapar")
+    if plan.crs:
+        cube = cube.rio.write_crs(plan.crs)
+    cube.attrs = {
+        "crs": plan.crs,
+        "source": "vp_lai_fapar: OptiSAIL-like retrieval (PROSPECT-D + 4SAIL), Canopy",
+        "fapar": "black-sky at local solar noon",
+        "failed_dates": ",".join(f"{d:%Y-%m-%d}" for d in report.failed),
+    }
+    return cube
+
+
+def plan_production(
+    catalogue: Catalogue,
+    geometry: Any,
+    start: Any,
+    end: Any,
+    interval: Any = "5D",
+    window: Any = "10D",
+    sensors: Sequence[str] | None = None,
+    mode: str = "auto",
+    chunk_size: int | None = None,
+    **_: Any,
+) -> tuple[int, int, int]:
+    """What a call would produce, without retrieving: ``(dates, rows, columns)``.
+
+    Raises the same argument and data errors as :func:`run_production`.
+    """
+    req = request(
+        geometry, start, end, interval, window, sensors, mode,
+        chunk_size if chunk_size is not None else ProductionSettings().chunk_size,
+    )  # fmt: skip
+    plan = make_plan(req, _snapshot(catalogue, req))
+    return len(plan.steps), plan.shape[0], plan.shape[1]
+
+
+def run_production(
+    catalogue: Catalogue,
+    geometry: Any,
+    start: Any,
+    end: Any,
+    interval: Any = "5D",
+    window: Any = "10D",
+    sensors: Sequence[str] | None = None,
+    mode: str = "auto",
+    chunk_size: int | None = None,
+    *,
+    client=None,
+    scheduler: str | None = None,
+    on_date: OnDate | None = None,
+    settings: ProductionSettings | None = None,
+) -> tuple[xr.DataArray, RunReport]:
+    """Run ``vp_lai_fapar`` and also return how it went (job runners and benchmarks).
+
+    Args:
+        catalogue: Where the sensor collections and their items are.
+        geometry: ROI: a bounding box ``{west, south, east, north, crs}`` or GeoJSON.
+        start: First step date.
+        end: End of the period (excluded).
+        interval: Step between dates (``"5D"``).
+        window: Full width of each date's observation window (``"10D"`` = ±5 days).
+        sensors: Sensor collection ids whose observations are pooled.
+        mode: ``site`` (one process, dates in order), ``tile`` (chunks on Dask) or ``auto``
+            (site up to ``settings.site_max_pixels`` ROI pixels).
+        chunk_size: Chunk side in pixels on the tile path (default from settings).
+        client: ``distributed.Client`` of the tile path (else a local scheduler).
+        scheduler: Local dask scheduler of the tile path without a client.
+        on_date: ``callback(date, ok, error)`` once per step date.
+        settings: Operator settings (default: from the environment).
+
+    Returns:
+        ``(cube, report)``: the cube ``(t, bands, y, x)`` float32 with :data:`OUTPUTS` bands
+        (NaN on failed dates, listed in the ``failed_dates`` attribute) and the run report.
+
+    Raises:
+        CollectionNotFound: an unknown sensor collection.
+        NoDataAvailable: no input item of any sensor in the ROI and period.
+        ProcessParameterRequired, ProcessParameterInvalid: bad arguments.
+        Internal: every date failed (the first error is the message).
+    """
+    settings = settings or ProductionSettings()
+    t0 = time.perf_counter()
+    req = request(
+        geometry, start, end, interval, window, sensors, mode,
+        chunk_size if chunk_size is not None else settings.chunk_size,
+    )  # fmt: skip
+    snapshot = _snapshot(catalogue, req)
+    plan = make_plan(req, snapshot)
+    if not plan.steps:
+        raise NoDataAvailable(reason=no_data_reason(req))
+    spec = StepSpec(
+        req.sensors, req.half_window, RetrievalConfig(max_iter=settings.max_iterations),
+        settings.srf_step,
+    )  # fmt: skip
+    path = req.mode
+    if path == "auto":
+        path = "site" if plan.shape[0] * plan.shape[1] <= settings.site_max_pixels else "tile"
+    planned = time.perf_counter() - t0
+    if path == "site":
+        values, report = run_site(snapshot, spec, plan, on_date)
+    else:
+        values, report = run_tile(snapshot, spec, plan, req.chunk_size, client, scheduler, on_date)
+    report.seconds["plan"] = planned
+    if report.outcomes and all(not o.ok for o in report.outcomes):
+        raise Internal(reason=f"{PROCESS}: no date succeeded; first error: "
+                       f"{report.outcomes[0].error}")  # fmt: skip
+    return _cube(values, plan, report), report
+
+
+def make_vp_lai_fapar(
+    catalogue: Catalogue,
+    *,
+    client=None,
+    scheduler: str | None = None,
+    on_date: OnDate | None = None,
+    settings: ProductionSettings | None = None,
+) -> Callable[..., xr.DataArray]:
+    """Bind ``vp_lai_fapar`` to a catalogue (and, for jobs, a Dask client and a date callback).
+
+    Returns:
+        The process function ``vp_lai_fapar(geometry, start, end, interval, window, sensors,
+        mode, chunk_size)`` (spec: processes/specs/vp_lai_fapar.json).
+    """
+
+    def vp_lai_fapar(
+        geometry: Any = None,
+        start: Any = None,
+        end: Any = None,
+        interval: Any = "5D",
+        window: Any = "10D",
+        sensors: Sequence[str] | None = None,
+        mode: str = "auto",
+        chunk_size: int | None = None,
+        **_: Any,
+    ) -> xr.DataArray:
+        """openEO process ``vp_lai_fapar`` (see :func:`run_production`)."""
+        cube, _report = run_production(
+            catalogue, geometry, start, end, interval, window, sensors, mode, chunk_size,
+            client=client, scheduler=scheduler, on_date=on_date, settings=settings,
+        )  # fmt: skip
+        return cube
+
+    return vp_lai_fapar

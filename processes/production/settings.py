@@ -1,0 +1,23 @@
+"""Settings of production runs (env prefix ``CANOPY_PRODUCTION_``)."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ProductionSettings(BaseSettings):
+    """Defaults of ``vp_lai_fapar`` that operators tune, not users."""
+
+    model_config = SettingsConfigDict(env_prefix="CANOPY_PRODUCTION_", extra="ignore")
+
+    chunk_size: int = 128
+    """Pixels per chunk side on the tile path (a chunk task holds 10 days of this many pixels)."""
+
+    site_max_pixels: int = 4096
+    """``mode="auto"`` takes the site path up to this many ROI pixels, the tile path above."""
+
+    srf_step: float = 10.0
+    """Sampling (nm) of the sensors' spectral responses in the retrieval."""
+
+    max_iterations: int = 10
+    """Levenberg–Marquardt iteration budget per pixel and date."""

@@ -1,0 +1,197 @@
+"""One step of one chunk: load the window's observations, invert them, carry the posterior."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+import xarray as xr
+
+from processes.cubes.load_collection import make_load_collection
+from processes.exceptions import NoDataAvailable
+from processes.production.plan import Chunk
+from processes.production.snapshot import SnapshotCatalogue
+from processes.retrieval.cube import CubeLayout, layout
+from processes.retrieval.process import noon_sza
+from processes.retrieval.window import (
+    BIT_NO_OBS,
+    BIT_PRIOR_CLIMATOLOGY,
+    BIT_PRIOR_PREVIOUS,
+    CORE_OUTPUTS,
+    PosteriorState,
+    RetrievalConfig,
+    SensorObservations,
+    retrieve_window,
+)
+
+OUTPUTS = CORE_OUTPUTS
+"""Output bands, in order."""
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """What every step of a run shares."""
+
+    sensors: tuple[str, ...]
+    """Sensor collection ids."""
+    half_window: timedelta
+    """Observations in ``[date − half_window, date + half_window)`` are inverted."""
+    config: RetrievalConfig
+    """Inversion settings."""
+    srf_step: float = 10.0
+    """Sampling (nm) of the spectral responses."""
+
+
+@dataclass(frozen=True)
+class Carry:
+    """What a chunk passes from one date to the next."""
+
+    posterior: PosteriorState | None = None
+    """Posterior of the last produced date (None: climatology)."""
+    age: float = 1.0
+    """Steps since ``posterior`` (a failed date in between makes it 2, and so on)."""
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """The outputs of one chunk and date."""
+
+    date: datetime
+    """Step date."""
+    values: np.ndarray
+    """``(len(OUTPUTS), rows, cols)`` float32; NaN when the step failed."""
+    ok: bool = True
+    """False when loading or inverting raised."""
+    error: str | None = None
+    """The error when not ok."""
+    load_s: float = 0.0
+    """Seconds spent loading."""
+    retrieval_s: float = 0.0
+    """Seconds spent inverting."""
+
+
+def load_window(
+    snapshot: SnapshotCatalogue, spec: StepSpec, chunk: Chunk, date: datetime
+) -> list[xr.DataArray]:
+    """Every sensor's observations of the chunk in the window, in memory, on the chunk grid."""
+    lo, hi = date - spec.half_window, date + spec.half_window
+    load = make_load_collection(snapshot)
+    dy = abs(chunk.ys[1] - chunk.ys[0]) / 2 if chunk.ys.size > 1 else 1e-3
+    out = []
+    for sid in spec.sensors:
+        try:
+            cube = load(sid, spatial_extent=chunk.extent, temporal_extent=[lo, hi])
+        except NoDataAvailable:
+            continue
+        t = cube.coords["t"].values
+        keep = (t >= np.datetime64(lo.replace(tzinfo=None), "ns")) & (
+            t < np.datetime64(hi.replace(tzinfo=None), "ns")
+        )
+        if not keep.any():
+            continue
+        cube = cube.isel(t=np.flatnonzero(keep))
+        cube = cube.reindex(y=chunk.ys, x=chunk.xs, method="nearest", tolerance=dy)
+        # inside a chunk task: no nested scheduler, the chunk is this task's memory
+        out.append(cube.transpose("t", "bands", "y", "x").compute(scheduler="synchronous"))
+    return out
+
+
+def sensor_observations(
+    block: np.ndarray, lay: CubeLayout, first_view: int
+) -> list[SensorObservations]:
+    """One sensor's window ``(O, bands, y, x)`` as retrieval input, one entry per band geometry.
+
+    Entries of one overpass share its view ids (``first_view`` onwards) across geometries.
+    """
+    npix = block.shape[2] * block.shape[3]
+    flat = np.moveaxis(block.reshape(block.shape[0], block.shape[1], npix), 2, 0)
+    sza, saa = flat[:, :, lay.angles[0]], flat[:, :, lay.angles[1]]
+    clear = np.nan_to_num(flat[:, :, lay.clear], nan=0.0) == 1
+    snow = None if lay.snow is None else np.nan_to_num(flat[:, :, lay.snow], nan=0.0) == 1
+    views = first_view + np.arange(block.shape[0])
+    return [
+        SensorObservations(
+            g.bands,
+            flat[:, :, list(g.refl)],
+            flat[:, :, list(g.unc)],
+            sza,
+            flat[:, :, g.view[0]],
+            saa - flat[:, :, g.view[1]],
+            clear,
+            snow,
+            g.uncertainty_factor,
+            g.min_rel_uncertainty,
+            view_index=views,
+        )
+        for g in lay.groups
+    ]
+
+
+def _fapar_sza(chunk: Chunk, date: datetime, obs: list[SensorObservations]) -> np.ndarray:
+    if chunk.lat is not None:
+        return noon_sza(chunk.lat.ravel(), np.datetime64(date.replace(tzinfo=None), "D"))
+    # no latitude: the mean observed solar zenith of the window stands in (as optisail does)
+    with np.errstate(invalid="ignore"), np.testing.suppress_warnings() as sup:
+        sup.filter(RuntimeWarning)
+        sza = np.nanmean(np.concatenate([o.sza for o in obs], axis=1), axis=1)
+    return np.nan_to_num(sza, nan=45.0)
+
+
+def _empty(carry: Carry, npix: int) -> tuple[dict[str, np.ndarray], PosteriorState | None]:
+    """Outputs of a window without any observation slot (what retrieve_window gives pixels
+    without observations: NaN, bit 0, the prior bits; the next date starts from climatology)."""
+    prior = carry.posterior
+    valid = np.zeros(npix, bool) if prior is None else prior.valid
+    flags = np.where(valid, 1 << BIT_PRIOR_PREVIOUS, 1 << BIT_PRIOR_CLIMATOLOGY) | (1 << BIT_NO_OBS)
+    out = {name: np.full(npix, np.nan) for name in OUTPUTS}
+    out["quality_flag"], out["n_obs"] = flags, np.zeros(npix)
+    if prior is None:
+        return out, None
+    return out, PosteriorState(prior.x, prior.cov, np.zeros(npix, bool))
+
+
+def run_step(
+    snapshot: SnapshotCatalogue, spec: StepSpec, chunk: Chunk, date: datetime, carry: Carry | None
+) -> tuple[StepResult, Carry]:
+    """Produce one date of one chunk; never raises (a failure is reported in the result).
+
+    Args:
+        snapshot: Catalogue of the run's input items.
+        spec: Shared settings.
+        chunk: The pixels.
+        date: Step date.
+        carry: What the previous date of this chunk passed on (None for the first date).
+
+    Returns:
+        ``(result, carry)`` for the next date of the chunk. A failed date passes the previous
+        posterior on, one step older.
+    """
+    carry = carry or Carry()
+    rows, cols = chunk.shape
+    t0 = time.perf_counter()
+    load_s = 0.0
+    try:
+        cubes = load_window(snapshot, spec, chunk, date)
+        load_s = time.perf_counter() - t0
+        obs, first = [], 0
+        for cube in cubes:
+            lay = layout(cube, spec.srf_step)
+            obs += sensor_observations(np.asarray(cube.values, dtype=float), lay, first)
+            first += cube.sizes["t"]
+        if obs:
+            out, post = retrieve_window(
+                obs, _fapar_sza(chunk, date, obs), carry.posterior, spec.config,
+                steps_since_prior=carry.age, outputs=(),
+            )  # fmt: skip
+        else:
+            out, post = _empty(carry, rows * cols)
+    except Exception as e:  # a date fails, the chunk goes on: INCOMPLETE, not lost
+        values = np.full((len(OUTPUTS), rows, cols), np.nan, np.float32)
+        spent = time.perf_counter() - t0
+        result = StepResult(date, values, False, f"{type(e).__name__}: {e}", load_s or spent)
+        return result, Carry(carry.posterior, carry.age + 1)
+    values = np.stack([np.asarray(out[n], dtype=np.float32).reshape(rows, cols) for n in OUTPUTS])
+    spent = time.perf_counter() - t0
+    return StepResult(date, values, True, None, load_s, spent - load_s), Carry(post, 1.0)
