@@ -24,12 +24,13 @@ from processes.retrieval.state import (  # noqa: E402
     climatology,
     full_state,
     to_physical,
+    to_transformed,
 )
 from processes.retrieval.window import RetrievalConfig, retrieve_window  # noqa: E402
 
 NPIX = 2000
 N_BASELINE = 4
-SRF_STEP = 10.0  # the process default
+SRF_STEP = float(os.environ.get("SRF_STEP", "10"))  # 10: the process default
 
 
 def batched(obs, npix):
@@ -57,8 +58,9 @@ def _take(o, sel):
 
 def baseline(obs, npix):
     """Seconds per pixel of scipy least_squares over prosail.run_prosail (same state, priors)."""
-    xb, b = climatology(1)
+    pb, b = climatology(1)  # physical units, as in the batched retrieval
     sd_b = np.sqrt(np.diag(b[0]))
+    floor_a, floor_b = RetrievalConfig().model_error
     lo, hi = bounds()
     times = []
     for i in range(npix):
@@ -76,13 +78,14 @@ def baseline(obs, npix):
                     )  # fmt: skip
                     h = o.bands.weights @ rho[o.bands.wavelength - 400]
                     y = o.reflectance[i, j]
-                    sig = np.sqrt(o.uncertainty[i, j] ** 2 + (0.03 * y) ** 2)
+                    sig = np.sqrt(o.uncertainty[i, j] ** 2 + (floor_a + floor_b * y) ** 2)
                     res.append((y - h) / sig)
-            res.append((t - xb[0]) / sd_b)
+            res.append((to_physical(t[None])[0] - pb[0]) / sd_b)
             return np.concatenate(res)
 
         t0 = time.perf_counter()
-        least_squares(residual, np.clip(xb[0], lo + 1e-9, hi - 1e-9), bounds=(lo, hi))
+        x0 = np.clip(to_transformed(pb[0]), lo + 1e-9, hi - 1e-9)
+        least_squares(residual, x0, bounds=(lo, hi))
         times.append(time.perf_counter() - t0)
     return float(np.mean(times))
 

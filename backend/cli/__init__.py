@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from backend.cli import database, stack, users, worker
+from backend.cli import database, schedule, stack, tasks, users, worker
 from ingest import cli as ingest_cli
 from ingest.publish import cli as publish_cli
 
@@ -20,6 +20,9 @@ app.add_typer(database.app, name="db")
 app.add_typer(database.demo_app, name="demo")
 app.add_typer(users.app, name="users")
 app.add_typer(publish_cli.app, name="publish")
+app.add_typer(tasks.app, name="tasks")
+app.add_typer(schedule.app, name="schedule")
+schedule.register(app)
 
 
 # ingest's commands (simulate, ingest, sites, sensors) join at the top level; its simulated

@@ -7,6 +7,8 @@ runs PROSPECT once on the union wavelength grid and feeds 4SAIL from it (same eq
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from processes.retrieval.bands import SpectralBands
@@ -14,13 +16,54 @@ from processes.retrieval.forward import absorptance, par_weights, soil_reflectan
 from processes.retrieval.lidf import campbell
 from processes.retrieval.prospect import prospect_d
 from processes.retrieval.sail import canopy, couple_soil, structure, view_geometry
+from processes.retrieval.state import FIXED
+from processes.retrieval.window import RetrievalConfig
 
-BINNING = "fortran13"
-"""Leaf-angle binning of the generating model (the retrieval uses prosail's 18 bins)."""
-STEP = 20.0
-"""Spectral sampling (nm) of the generating model, bands and PAR alike."""
-HOTSPOT = 0.05
-"""Hotspot parameter q of the generating model."""
+
+@dataclass(frozen=True)
+class GeneratingModel:
+    """How the simulator turns the truth into reflectance, and what it leaves unflagged."""
+
+    name: str
+    """Label written into the products and truth files."""
+    binning: str
+    """Leaf-angle binning of 4SAIL."""
+    hotspot: float
+    """Hotspot parameter q."""
+    srf_step: float
+    """Spectral sampling (nm) of the band responses."""
+    par_step: float
+    """Spectral sampling (nm) of the PAR integral of the truth fAPAR."""
+    diffuse: bool
+    """TOC = (1−f_d)·rsot + f_d·rdot when True, rsot alone otherwise."""
+    leaf_n: float | None
+    """PROSPECT N for every pixel, or None for the land-cover class's N."""
+    undetected_clouds: bool
+    """Leave 2–5% thin clouds flagged clear."""
+    snow_flag_above: float
+    """The snow bit is set where the snow fraction exceeds this (partial snow below it)."""
+
+
+MODEL_ERROR = GeneratingModel(
+    name="PROSPECT-D + 4SAIL, fortran13 LIDF, hotspot 0.05, diffuse fraction, class N",
+    binning="fortran13", hotspot=0.05, srf_step=20.0, par_step=20.0, diffuse=True,
+    leaf_n=None, undetected_clouds=True, snow_flag_above=0.3,
+)  # fmt: skip
+"""Default: deliberate model error against the retrieval (LIDF binning, hotspot, diffuse light,
+leaf structure N by class, coarser spectral sampling) plus undetected thin clouds and
+unflagged partial snow."""
+
+TWIN = GeneratingModel(
+    name="identical twin: the retrieval's model (prosail18 LIDF, rsot, fixed N and hotspot)",
+    binning=RetrievalConfig.binning, hotspot=FIXED["hotspot"], srf_step=10.0,
+    par_step=RetrievalConfig.fapar_step, diffuse=False, leaf_n=FIXED["n"],
+    undetected_clouds=False, snow_flag_above=0.0,
+)  # fmt: skip
+"""Identical twin: exactly the retrieval's forward model and fixed parameters (N, hotspot),
+SRFs sampled every 10 nm (optisail's default ``srf_step``), every cloud and snow pixel flagged.
+Data and model differ only by the noise of the products' uncertainty layers and by the state
+changing from day to day inside a window (phenology, soil moisture); the static leaf parameters
+stay the land-cover class's (evergreen Cm 0.015 lies 3σ from the retrieval's prior)."""
 
 
 class Leaves:
@@ -45,7 +88,9 @@ class Leaves:
         return state, self.rho[idx][:, cols], self.tau[idx][:, cols], self.soil[idx][:, cols]
 
 
-def band_toc(leaves: Leaves, idx, sza, vza, raa, bands: SpectralBands, f_d) -> np.ndarray:
+def band_toc(
+    leaves: Leaves, idx, sza, vza, raa, bands: SpectralBands, f_d, model: GeneratingModel
+) -> np.ndarray:
     """Band TOC reflectance ``(1−f_d)·rsot + f_d·rdot`` of pixels ``idx``, shape (P, B).
 
     Args:
@@ -53,28 +98,35 @@ def band_toc(leaves: Leaves, idx, sza, vza, raa, bands: SpectralBands, f_d) -> n
         idx: pixel indices into ``leaves``.
         sza, vza, raa: geometry (degrees), shape (P, 1).
         bands: the sensor's bands of one geometry.
-        f_d: diffuse fraction per band, shape (P, 1, B).
+        f_d: diffuse fraction per band, shape (P, 1, B); ignored unless ``model.diffuse``.
+        model: the generating model.
     """
     s, rho, tau, soil = leaves.take(idx, bands.wavelength)
-    st = structure(campbell(s["ala"], BINNING), view_geometry(sza, vza, raa, BINNING))
-    r = couple_soil(canopy(rho, tau, s["lai"], np.full(idx.size, HOTSPOT), st), soil)
-    out = (1 - f_d) * (r["rsot"] @ bands.weights.T) + f_d * (r["rdot"] @ bands.weights.T)
+    b = model.binning
+    st = structure(campbell(s["ala"], b), view_geometry(sza, vza, raa, b))
+    r = couple_soil(canopy(rho, tau, s["lai"], np.full(idx.size, model.hotspot), st), soil)
+    out = r["rsot"] @ bands.weights.T
+    if model.diffuse:
+        out = (1 - f_d) * out + f_d * (r["rdot"] @ bands.weights.T)
     return out[:, 0, :]
 
 
-def fapar_truth(leaves: Leaves, idx, noon_sza) -> tuple[np.ndarray, np.ndarray]:
+def fapar_truth(
+    leaves: Leaves, idx, noon_sza, model: GeneratingModel
+) -> tuple[np.ndarray, np.ndarray]:
     """Black-sky fAPAR at local solar noon and white-sky fAPAR (PAR, energy weighted)."""
     out = []
+    b = model.binning
     for kind in ("black", "white"):
-        wl, w = par_weights(STEP, "energy", kind)
+        wl, w = par_weights(model.par_step, "energy", kind)
         s, rho, tau, soil = leaves.take(idx, wl)
         sza = (noon_sza if kind == "black" else np.zeros(idx.size))[:, None]
-        st = structure(campbell(s["ala"], BINNING), view_geometry(sza, 0 * sza, 0 * sza, BINNING))
-        c = canopy(rho, tau, s["lai"], np.full(idx.size, HOTSPOT), st, view=False)
+        st = structure(campbell(s["ala"], b), view_geometry(sza, 0 * sza, 0 * sza, b))
+        c = canopy(rho, tau, s["lai"], np.full(idx.size, model.hotspot), st, view=False)
         out.append(absorptance(c, soil, kind) @ w)
     return out[0], out[1]
 
 
-def par_wavelengths() -> np.ndarray:
+def par_wavelengths(model: GeneratingModel) -> np.ndarray:
     """The PAR sampling of :func:`fapar_truth`."""
-    return par_weights(STEP)[0]
+    return par_weights(model.par_step)[0]

@@ -9,7 +9,7 @@ import numpy as np
 
 from ingest.registry import Sensor
 from ingest.simulate import sky
-from ingest.simulate.forward import STEP, Leaves, band_toc
+from ingest.simulate.forward import MODEL_ERROR, GeneratingModel, Leaves, band_toc
 from ingest.simulate.geometry import overpass_utc, solar_position, view_geometry
 from ingest.simulate.writer import CLOUD, SHADOW, Observation
 from processes.retrieval.bands import SpectralBands, make_bands
@@ -34,19 +34,21 @@ class DayState:
     land: np.ndarray
     cloud_base: np.ndarray
     """The day's smooth cloud field shared by all sensors."""
+    model: GeneratingModel = MODEL_ERROR
+    """How reflectance is generated (model error or identical twin)."""
 
 
-_BANDS: dict[tuple[str, str], tuple[list[str], SpectralBands | None]] = {}
+_BANDS: dict[tuple[str, str, float], tuple[list[str], SpectralBands | None]] = {}
 
 
-def _bands(sensor: Sensor, geometry: str) -> tuple[list[str], SpectralBands | None]:
+def _bands(sensor: Sensor, geometry: str, step: float) -> tuple[list[str], SpectralBands | None]:
     """The sensor's bands of one geometry, cached per process (make_bands samples the SRFs)."""
-    key = (sensor.model_dump_json(), geometry)
+    key = (sensor.model_dump_json(), geometry, step)
     if key not in _BANDS:
         sel = [b for b in sensor.bands if b.geometry == geometry]
         names = [b.name for b in sel]
         bands = (
-            make_bands(names, [b.srf.centre for b in sel], [b.srf.fwhm for b in sel], STEP)
+            make_bands(names, [b.srf.centre for b in sel], [b.srf.fwhm for b in sel], step)
             if sel
             else None
         )
@@ -54,10 +56,15 @@ def _bands(sensor: Sensor, geometry: str) -> tuple[list[str], SpectralBands | No
     return _BANDS[key]
 
 
-def sensor_wavelengths(sensor: Sensor) -> np.ndarray:
+def sensor_wavelengths(sensor: Sensor, model: GeneratingModel = MODEL_ERROR) -> np.ndarray:
     """Every wavelength the generating model samples for a sensor's bands."""
+    step = model.srf_step
     return np.concatenate(
-        [_bands(sensor, g)[1].wavelength for g in sensor.geometries if _bands(sensor, g)[0]]
+        [
+            _bands(sensor, g, step)[1].wavelength
+            for g in sensor.geometries
+            if _bands(sensor, g, step)[0]
+        ]
     )
 
 
@@ -73,12 +80,13 @@ def _canopy(sensor, day: DayState, idx, sza, saa, vza, vaa) -> dict[str, np.ndar
     out: dict[str, np.ndarray] = {}
     s, sa = sza.ravel()[idx][:, None], saa.ravel()[idx][:, None]
     for geom in sensor.geometries:
-        names, bands = _bands(sensor, geom)
+        names, bands = _bands(sensor, geom, day.model.srf_step)
         if not names:
             continue
         vz, va = vza[geom].ravel()[idx][:, None], vaa[geom].ravel()[idx][:, None]
         centres = np.array([b.srf.centre for b in sensor.bands if b.name in names])
-        refl = band_toc(day.leaves, pos, s, vz, sa - va, bands, diffuse_fraction(centres, s))
+        f_d = diffuse_fraction(centres, s)
+        refl = band_toc(day.leaves, pos, s, vz, sa - va, bands, f_d, day.model)
         out.update({n: refl[:, i] for i, n in enumerate(names)})
     return out
 
@@ -118,6 +126,8 @@ def observe(
     idx = np.flatnonzero(run)
     canopy = _canopy(sensor, day, idx, sza, saa, vza, vaa) if idx.size else {}
     undetected, c_thin = sky.undetected_clouds(rng, run & (state != SHADOW))
+    if not day.model.undetected_clouds:  # drawn all the same: the other draws stay as they are
+        undetected, c_thin = np.zeros_like(undetected), np.zeros_like(c_thin)
     eps_tau = rng.normal(0, 0.05, shape)  # one AOT-like error per observation, shared by bands
 
     refl, unc, clean, quality = {}, {}, {}, {}
@@ -145,8 +155,8 @@ def observe(
     obs = Observation(
         sensor=sensor, tile=tile, lat=lat, lon=lon, time=(hour % 24) * 3600.0, date=day.date,
         reflectance=refl, uncertainty=unc, sza=sza, saa=saa, vza=vza, vaa=vaa,
-        cloud_state=state, snow=f_s > 0.3, land=day.land, quality_ok=quality,
-        attrs={"source": "canopy simulate (PROSPECT-D + 4SAIL, fortran13 LIDF, diffuse fraction)"},
+        cloud_state=state, snow=f_s > day.model.snow_flag_above, land=day.land, quality_ok=quality,
+        attrs={"source": f"canopy simulate ({day.model.name})"},
     )  # fmt: skip
     truth = {"cloud_state": state, "undetected_cloud": undetected, "undetected_c": c_thin}
     truth |= {f"clean_{k}": v for k, v in clean.items()}

@@ -14,7 +14,14 @@ import numpy as np
 import xarray as xr
 
 from ingest.registry import Sensor
-from ingest.simulate.forward import Leaves, fapar_truth, par_wavelengths
+from ingest.simulate.forward import (
+    MODEL_ERROR,
+    TWIN,
+    GeneratingModel,
+    Leaves,
+    fapar_truth,
+    par_wavelengths,
+)
 from ingest.simulate.geometry import declination
 from ingest.simulate.observe import DayState, observe, sensor_wavelengths
 from ingest.simulate.scene import CLASSES, make_landscape, phenology, smooth_field, weather
@@ -44,6 +51,14 @@ class SimulationConfig:
     """Crop ``(west, south, east, north)``; the whole tile when ``None``."""
     workers: int = 1
     """Worker processes."""
+    twin: bool = False
+    """Identical twin: generate with the retrieval's own model and flag every cloud and snow
+    pixel (:data:`ingest.simulate.forward.TWIN`); default: with model error (``MODEL_ERROR``)."""
+
+    @property
+    def model(self) -> GeneratingModel:
+        """The generating model of this run."""
+        return TWIN if self.twin else MODEL_ERROR
 
 
 @dataclass
@@ -83,11 +98,12 @@ def _run_days(task: dict) -> list[dict]:
             snow_fraction=task["snow"][i],
             land=land,
             cloud_base=smooth_field(base_rng, land.shape, 4.0),
+            model=cfg.model,
         )
         bs, ws = np.full(land.shape, np.nan), np.full(land.shape, np.nan)
         if idx.size:
             noon = np.abs(lat2 - task["decl"][i]).ravel()[idx]
-            bs.flat[idx], ws.flat[idx] = fapar_truth(leaves, np.arange(idx.size), noon)
+            bs.flat[idx], ws.flat[idx] = fapar_truth(leaves, np.arange(idx.size), noon, cfg.model)
         out = {"date": d, "fapar_bs": bs, "fapar_ws": ws, "sensors": {}}
         for s in cfg.sensors:
             rng = np.random.default_rng([cfg.seed, 3, _stable(s.id), d.toordinal()])
@@ -123,7 +139,7 @@ def _truth_files(cfg, lat, lon, dates, land, leaf, wx, chunks) -> list[Path]:
             "title": "canopy simulate truth",
             "land_cover_classes": ",".join(CLASSES) + " (-1 water)",
             "fapar": "black-sky at local solar noon and white-sky, PAR 400-700 nm, energy weighted",
-            "generating_model": "PROSPECT-D + 4SAIL, 13 leaf-angle bins, diffuse fraction on",
+            "generating_model": cfg.model.name,
             "seed": cfg.seed,
             "truth_version": TRUTH_VERSION,
         },
@@ -180,9 +196,13 @@ def simulate(
     leaf = phenology(land, pheno_doy)
     wx = weather(np.random.default_rng([cfg.seed, 1]), doy, lat, land)
     decl = np.degrees(declination(doy))
-    static = {"n": land.params["n"], "cm": land.params["cm"], "ala": land.params["ala"]}
+    model = cfg.model
+    n_leaf = land.params["n"] if model.leaf_n is None else np.full(land.cover.shape, model.leaf_n)
+    static = {"n": n_leaf, "cm": land.params["cm"], "ala": land.params["ala"]}
     static["soil_brightness"] = land.soil_brightness
-    wavelength = np.concatenate([par_wavelengths(), *(sensor_wavelengths(s) for s in cfg.sensors)])
+    wavelength = np.concatenate(
+        [par_wavelengths(model), *(sensor_wavelengths(s, model) for s in cfg.sensors)]
+    )
     size = max(1, min(15, -(-len(dates) // max(cfg.workers * 4, 1))))
     tasks = []
     for i0 in range(0, len(dates), size):

@@ -57,6 +57,9 @@ class Request:
     """``auto``, ``site`` or ``tile``."""
     chunk_size: int
     """Pixels per chunk side on the tile path."""
+    dates: tuple[datetime, ...] = ()
+    """Step dates to produce (empty: all). The chain still runs from ``start``, so each
+    produced date gets the prior carried through every earlier date."""
 
     @property
     def half_window(self) -> timedelta:
@@ -73,6 +76,7 @@ def request(
     sensors: Any,
     mode: str,
     chunk_size: Any,
+    dates: Any = None,
 ) -> Request:
     """Validate the arguments of a call.
 
@@ -104,6 +108,7 @@ def request(
     if chunk < 1:
         raise _invalid("chunk_size", "must be at least 1 pixel")
     return Request(
+        dates=_dates(dates),
         extent=extent,  # type: ignore[arg-type]
         start=t0,
         end=t1,
@@ -113,3 +118,19 @@ def request(
         mode=mode,
         chunk_size=chunk,
     )
+
+
+def _dates(value: Any) -> tuple[datetime, ...]:
+    """The ``dates`` argument as sorted UTC midnights (None or empty: every step date)."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    out = set()
+    for item in value:
+        try:
+            day = to_utc(item)
+        except (TypeError, ValueError) as e:
+            raise _invalid("dates", f"expected dates such as '2019-06-06', got {item!r}") from e
+        out.add(day.replace(hour=0, minute=0, second=0, microsecond=0))
+    return tuple(sorted(out))

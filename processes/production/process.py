@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -100,6 +101,7 @@ def run_production(
     sensors: Sequence[str] | None = None,
     mode: str = "auto",
     chunk_size: int | None = None,
+    dates: Sequence[Any] | None = None,
     *,
     client=None,
     scheduler: str | None = None,
@@ -119,31 +121,41 @@ def run_production(
         mode: ``site`` (one process, dates in order), ``tile`` (chunks on Dask) or ``auto``
             (site up to ``settings.site_max_pixels`` ROI pixels).
         chunk_size: Chunk side in pixels on the tile path (default from settings).
+        dates: Step dates to produce (default: all). Earlier step dates still run, so the
+            prior reaching each listed date is the one of a full run; later ones are skipped.
+            Restarts of INCOMPLETE tasks use it to produce only their failed dates.
         client: ``distributed.Client`` of the tile path (else a local scheduler).
         scheduler: Local dask scheduler of the tile path without a client.
-        on_date: ``callback(date, ok, error)`` once per step date.
+        on_date: ``callback(date, ok, error)`` once per produced step date.
         settings: Operator settings (default: from the environment).
 
     Returns:
         ``(cube, report)``: the cube ``(t, bands, y, x)`` float32 with :data:`OUTPUTS` bands
-        (NaN on failed dates, listed in the ``failed_dates`` attribute) and the run report.
+        (NaN on failed dates, listed in the ``failed_dates`` attribute; only ``dates`` when
+        given) and the run report (outcomes of the produced dates only).
 
     Raises:
         CollectionNotFound: an unknown sensor collection.
         NoDataAvailable: no input item of any sensor in the ROI and period.
-        ProcessParameterRequired, ProcessParameterInvalid: bad arguments.
+        ProcessParameterRequired, ProcessParameterInvalid: bad arguments (also a ``dates``
+            entry that is not a step date).
         Internal: every date failed (the first error is the message).
     """
     settings = settings or ProductionSettings()
     t0 = time.perf_counter()
     req = request(
         geometry, start, end, interval, window, sensors, mode,
-        chunk_size if chunk_size is not None else settings.chunk_size,
+        chunk_size if chunk_size is not None else settings.chunk_size, dates,
     )  # fmt: skip
     snapshot = _snapshot(catalogue, req)
     plan = make_plan(req, snapshot)
     if not plan.steps:
         raise NoDataAvailable(reason=no_data_reason(req))
+    wanted = _wanted(req, plan)
+    if wanted is not None:
+        # the chain stops after the last wanted date; earlier dates run for their posterior
+        plan = dataclasses.replace(plan, steps=plan.steps[: max(wanted) + 1])
+        on_date = _only(on_date, {plan.steps[k] for k in wanted})
     spec = StepSpec(
         req.sensors, req.half_window, RetrievalConfig(max_iter=settings.max_iterations),
         settings.srf_step,
@@ -157,10 +169,41 @@ def run_production(
     else:
         values, report = run_tile(snapshot, spec, plan, req.chunk_size, client, scheduler, on_date)
     report.seconds["plan"] = planned
+    if wanted is not None:
+        values = values[wanted]
+        report.outcomes = [o for o in report.outcomes if o.date in set(req.dates)]
+        plan = dataclasses.replace(plan, steps=req.dates)
     if report.outcomes and all(not o.ok for o in report.outcomes):
         raise Internal(reason=f"{PROCESS}: no date succeeded; first error: "
                        f"{report.outcomes[0].error}")  # fmt: skip
     return _cube(values, plan, report), report
+
+
+def _wanted(req: Request, plan) -> list[int] | None:
+    """Indices of the requested step dates (None: all of them)."""
+    if not req.dates:
+        return None
+    index = {d: k for k, d in enumerate(plan.steps)}
+    missing = [f"{d:%Y-%m-%d}" for d in req.dates if d not in index]
+    if missing:
+        raise ProcessParameterInvalid(
+            parameter="dates", process=PROCESS,
+            reason=f"{', '.join(missing)} not among the step dates "
+            f"(start {req.start:%Y-%m-%d}, every {req.interval} days, before {req.end:%Y-%m-%d})",
+        )  # fmt: skip
+    return [index[d] for d in req.dates]
+
+
+def _only(on_date: OnDate | None, dates: set) -> OnDate | None:
+    """The callback, called for the produced dates only."""
+    if on_date is None:
+        return None
+
+    def report(date, ok, error=None):
+        if date in dates:
+            on_date(date, ok, error)
+
+    return report
 
 
 def make_vp_lai_fapar(
@@ -175,7 +218,7 @@ def make_vp_lai_fapar(
 
     Returns:
         The process function ``vp_lai_fapar(geometry, start, end, interval, window, sensors,
-        mode, chunk_size)`` (spec: processes/specs/vp_lai_fapar.json).
+        mode, chunk_size, dates)`` (spec: processes/specs/vp_lai_fapar.json).
     """
 
     def vp_lai_fapar(
@@ -187,11 +230,12 @@ def make_vp_lai_fapar(
         sensors: Sequence[str] | None = None,
         mode: str = "auto",
         chunk_size: int | None = None,
+        dates: Sequence[Any] | None = None,
         **_: Any,
     ) -> xr.DataArray:
         """openEO process ``vp_lai_fapar`` (see :func:`run_production`)."""
         cube, _report = run_production(
-            catalogue, geometry, start, end, interval, window, sensors, mode, chunk_size,
+            catalogue, geometry, start, end, interval, window, sensors, mode, chunk_size, dates,
             client=client, scheduler=scheduler, on_date=on_date, settings=settings,
         )  # fmt: skip
         return cube

@@ -16,32 +16,49 @@ PROCESS = "optisail"
 
 
 @dataclass(frozen=True)
+class BandGroup:
+    """Reflectance bands of one cube seen with the same view angles (one band geometry)."""
+
+    refl: tuple[int, ...]
+    """Positions of the reflectance bands."""
+    unc: tuple[int, ...]
+    """Positions of their ``<band>_unc`` layers (same order)."""
+    view: tuple[int, int]
+    """Positions of this geometry's vza and vaa (``vza_<geometry>`` or the shared ones)."""
+    bands: SpectralBands
+    """Sampled spectral responses of the bands."""
+    uncertainty_factor: np.ndarray
+    """Per band, (B,)."""
+    min_rel_uncertainty: np.ndarray
+    """Per band, (B,)."""
+
+    def __dask_tokenize__(self) -> tuple:
+        return (type(self).__name__, self.refl, self.unc, self.view,
+                self.bands.__dask_tokenize__(), self.uncertainty_factor.tobytes(),
+                self.min_rel_uncertainty.tobytes())  # fmt: skip
+
+
+@dataclass(frozen=True)
 class CubeLayout:
     """Where one sensor's layers sit along ``bands`` (positions) and how to model its bands."""
 
     times: np.ndarray
     """Observation datetimes, datetime64[ns], (t,)."""
-    refl: tuple[int, ...]
-    """Positions of the reflectance bands."""
-    unc: tuple[int, ...]
-    """Positions of their ``<band>_unc`` layers (same order)."""
+    groups: tuple[BandGroup, ...]
+    """Reflectance bands by band geometry."""
     angles: tuple[int, int, int, int]
     """Positions of sza, saa, vza, vaa."""
     clear: int
     """Position of ``clear``."""
     snow: int | None
     """Position of ``snow`` or None."""
-    bands: SpectralBands
-    """Sampled spectral responses of the reflectance bands."""
-    uncertainty_factor: np.ndarray
-    """Per reflectance band, (B,)."""
-    min_rel_uncertainty: np.ndarray
-    """Per reflectance band, (B,)."""
+    land: int | None
+    """Position of ``land`` (1 land, 0 water/non-land) or None."""
 
     def __dask_tokenize__(self) -> tuple:
-        return (type(self).__name__, self.times.tobytes(), self.refl, self.unc, self.angles,
-                self.clear, self.snow, self.bands.__dask_tokenize__(),
-                self.uncertainty_factor.tobytes(), self.min_rel_uncertainty.tobytes())  # fmt: skip
+        return (type(self).__name__, self.times.tobytes(),
+                tuple(g.__dask_tokenize__() for g in self.groups), self.angles, self.clear,
+                self.snow, self.land)  # fmt: skip
 
 
 def _coord(cube: xr.DataArray, name: str, default: float | None) -> np.ndarray | None:
@@ -93,18 +110,38 @@ def layout(cube: xr.DataArray, srf_step: float) -> CubeLayout:
     if missing:
         raise BandsMissing(bands=missing, process=PROCESS)
     pos = {label: i for i, label in enumerate(labels)}
-    factor = _coord(cube, "uncertainty_factor", 1.0)
-    minrel = _coord(cube, "min_rel_uncertainty", 0.0)
+    factor = np.nan_to_num(_coord(cube, "uncertainty_factor", 1.0), nan=1.0)
+    minrel = np.nan_to_num(_coord(cube, "min_rel_uncertainty", 0.0), nan=0.0)
+    geometry = (
+        [str(g) for g in cube.coords["geometry"].values]
+        if "geometry" in cube.coords and cube.coords["geometry"].dims == ("bands",)
+        else [""] * len(labels)
+    )
+    by_view: dict[tuple[int, int], list[int]] = {}
+    for i in refl:
+        # a band geometry with its own angles (e.g. PROBA-V SWIR) has vza_<g>/vaa_<g> layers
+        g = geometry[i].lower()
+        own = (pos.get(f"vza_{g}"), pos.get(f"vaa_{g}"))
+        view = own if g and None not in own else (pos["vza"], pos["vaa"])
+        by_view.setdefault(view, []).append(i)  # type: ignore[arg-type]
+    groups = tuple(
+        BandGroup(
+            refl=tuple(idx),
+            unc=tuple(pos[f"{labels[i]}_unc"] for i in idx),
+            view=view,
+            bands=make_bands([labels[i] for i in idx], wavelength[idx], fwhm[idx], step=srf_step),
+            uncertainty_factor=factor[idx],
+            min_rel_uncertainty=minrel[idx],
+        )
+        for view, idx in by_view.items()
+    )
     return CubeLayout(
         times=np.asarray(cube.coords["t"].values).astype("datetime64[ns]"),
-        refl=tuple(refl),
-        unc=tuple(pos[f"{n}_unc"] for n in names),
+        groups=groups,
         angles=tuple(pos[a] for a in ANGLES),  # type: ignore[arg-type]
         clear=pos["clear"],
         snow=pos.get("snow"),
-        bands=make_bands(names, wavelength[refl], fwhm[refl], step=srf_step),
-        uncertainty_factor=np.nan_to_num(factor[refl], nan=1.0),
-        min_rel_uncertainty=np.nan_to_num(minrel[refl], nan=0.0),
+        land=pos.get("land"),
     )
 
 

@@ -29,6 +29,9 @@ Functions:
     binning="prosail18")`` → (P, O, L).
     ``fapar(state, sza, *, kind="black", binning="prosail18", step=5, weighting="energy")``
     → (P,).
+    ``albedo(state, sza, *, kind="black", spectral_range=(400, 700), binning="prosail18",
+    step=10)`` → (P,) broadband DHR (black-sky) or BHR (white-sky).
+    ``spectral_albedo(state, sza, wavelength, *, kind="black", binning="prosail18")`` → (P, L).
     ``soil_reflectance(brightness, dry_fraction, wavelength)`` → (P, L).
 """
 
@@ -51,6 +54,8 @@ STATE_KEYS = (
 
 #: PAR range (nm) of fAPAR.
 PAR = (400, 700)
+#: Broadband albedo ranges (nm) of the VP_cci site products (science.md §0).
+ALBEDO_RANGES = {"VIS": (400, 700), "NIR": (700, 2500), "SW": (400, 2500)}
 
 
 def as_state(state: Mapping[str, np.ndarray | float]) -> dict[str, np.ndarray]:
@@ -163,10 +168,13 @@ def band_reflectance(
     return (1.0 - f) * rsot + f * (r["rdot"] @ bands.weights.T)
 
 
-def par_weights(step: float = 5.0, weighting: str = "energy", kind: str = "black"):
-    """Wavelengths and normalised irradiance weights of the PAR integral.
+def irradiance_weights(
+    spectral_range: tuple[int, int], step: float = 5.0, weighting: str = "energy", kind="black"
+):
+    """Wavelengths and normalised irradiance weights of a broadband integral.
 
     Args:
+        spectral_range: First and last wavelength (nm), both included when on the grid.
         step: Sampling interval (nm); 1 is the full 1 nm integral.
         weighting: ``"energy"`` (E) or ``"photon"`` (E·λ).
         kind: ``"black"`` (direct irradiance E_s) or ``"white"`` (diffuse E_d).
@@ -179,12 +187,77 @@ def par_weights(step: float = 5.0, weighting: str = "energy", kind: str = "black
     """
     if weighting not in ("energy", "photon") or kind not in ("black", "white"):
         raise ValueError("weighting must be energy|photon and kind black|white")
-    wl = np.arange(PAR[0], PAR[1] + 1, step).astype(np.int64)
+    wl = np.arange(spectral_range[0], spectral_range[1] + 1, step).astype(np.int64)
     t = tables()
     e = (t.es if kind == "black" else t.ed)[index_of(wl)]
     if weighting == "photon":
         e = e * wl
     return wl, e / e.sum()
+
+
+def par_weights(step: float = 5.0, weighting: str = "energy", kind: str = "black"):
+    """Wavelengths and normalised irradiance weights of the PAR integral (see
+    :func:`irradiance_weights`)."""
+    return irradiance_weights(PAR, step, weighting, kind)
+
+
+def sun_terms(s: dict[str, np.ndarray], sza, wavelength, binning: str = "prosail18"):
+    """4SAIL sun terms (no view) and soil reflectance of validated states for fluxes.
+
+    Args:
+        s: Output of :func:`as_state`, arrays (P,).
+        sza: Solar zenith (degrees), (P,) or scalar.
+        wavelength: Integer wavelengths (nm), (L,).
+        binning: Leaf-angle binning.
+
+    Returns:
+        ``(c, soil)``: canopy terms of shape (P, 1, L) and soil (P, L).
+    """
+    rho, tau, soil = _leaf_and_soil(s, wavelength)
+    sza = np.broadcast_to(np.atleast_1d(np.asarray(sza, dtype=float)), s["lai"].shape)[:, None]
+    st = structure(campbell(s["ala"], binning), view_geometry(sza, 0.0 * sza, 0.0 * sza, binning))
+    return canopy(rho, tau, s["lai"], s["hotspot"], st, view=False), soil
+
+
+def albedo_spectrum(c: dict[str, np.ndarray], soil: np.ndarray, kind: str = "black"):
+    """Canopy + soil albedo from sun terms: DHR ``rsdt`` (black) or BHR ``rddt`` (white), (P, L)."""
+    rs = soil[:, None, :]
+    back = c["tdd"] * rs / np.maximum(1.0 - rs * c["rdd"], 1e-36)
+    a = c["rsd"] + (c["tsd"] + c["tss"]) * back if kind == "black" else c["rdd"] + c["tdd"] * back
+    return a[:, 0, :]
+
+
+def spectral_albedo(state, sza, wavelength, *, kind: str = "black", binning: str = "prosail18"):
+    """Spectral DHR (``kind="black"``, sun at ``sza``) or BHR (``"white"``), shape (P, L).
+
+    Equal to prosail's ``rsdt`` / ``rddt`` (``run_prosail(..., factor="DHR"|"BHR")``).
+    """
+    c, soil = sun_terms(as_state(state), sza, np.asarray(wavelength, dtype=np.int64), binning)
+    return albedo_spectrum(c, soil, kind)
+
+
+def albedo(
+    state,
+    sza,
+    *,
+    kind: str = "black",
+    spectral_range: tuple[int, int] = PAR,
+    binning: str = "prosail18",
+    step: float = 10.0,
+) -> np.ndarray:
+    """Broadband albedo: DHR (black-sky, direct sun at ``sza``, weighted by E_s) or BHR
+    (white-sky, weighted by E_d), energy weighting, shape (P,).
+
+    Args:
+        state: Canopy state (see module docstring), arrays of shape (P,).
+        sza: Solar zenith (degrees) of the DHR, (P,) or scalar (unused for BHR).
+        kind: ``"black"`` (DHR) or ``"white"`` (BHR).
+        spectral_range: Range (nm), e.g. a value of :data:`ALBEDO_RANGES`.
+        binning: Leaf-angle binning.
+        step: Spectral sampling (nm).
+    """
+    wl, w = irradiance_weights(spectral_range, step, "energy", kind)
+    return spectral_albedo(state, sza, wl, kind=kind, binning=binning) @ w
 
 
 def absorptance(c: dict[str, np.ndarray], soil: np.ndarray, kind: str = "black") -> np.ndarray:
@@ -232,8 +305,5 @@ def fapar(
     """
     s = as_state(state)
     wl, w = par_weights(step, weighting, kind)
-    rho, tau, soil = _leaf_and_soil(s, wl)
-    sza = np.broadcast_to(np.atleast_1d(np.asarray(sza, dtype=float)), s["lai"].shape)[:, None]
-    st = structure(campbell(s["ala"], binning), view_geometry(sza, 0.0 * sza, 0.0 * sza, binning))
-    c = canopy(rho, tau, s["lai"], s["hotspot"], st, view=False)
+    c, soil = sun_terms(s, sza, wl, binning)
     return absorptance(c, soil, kind) @ w

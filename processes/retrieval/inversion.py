@@ -1,7 +1,10 @@
 """Batched Levenberg–Marquardt optimal estimation over pixels (science.md §1.2).
 
-Everything is in the transformed space of :mod:`processes.retrieval.state`; arrays carry a
-leading pixel axis P, m observations and n parameters. Invalid observations have weight 0.
+The state is optimised in the transformed space of :mod:`processes.retrieval.state` (t), where
+H is nearly linear; the prior is Gaussian in physical units p(t), where science.md §1.3/§1.5
+define its means, σ and the random walk Q. Its residual p(t) − p_b enters Gauss–Newton with
+the Jacobian D = dp/dt. Arrays carry a leading pixel axis P, m observations and n parameters;
+invalid observations have weight 0.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from processes.retrieval.state import bounds, dphys_dtrans, to_physical
+from processes.retrieval.state import bounds, dphys_dtrans, to_physical, to_transformed
 
 #: Model(t, jacobian, idx) → (H (p, m), K_t (p, m, n) or None) for the pixels ``idx`` (p of them)
 #: of the block, t transformed (p, n).
@@ -51,23 +54,31 @@ def transformed_model(evaluate: Callable, groups: list, binning: str) -> Model:
     return model
 
 
-def _cost(y, h, w, x, xb, binv):
+def _prior_terms(x: np.ndarray, pb: np.ndarray, bpinv: np.ndarray):
+    """Prior cost, its t-gradient and Gauss–Newton t-Hessian at ``x`` (physical Gaussian prior)."""
+    dp = dphys_dtrans(x)
+    d = to_physical(x) - pb
+    bd = np.einsum("pij,pj->pi", bpinv, d)
+    hess = dp[:, :, None] * bpinv * dp[:, None, :]
+    return 0.5 * np.einsum("pi,pi->p", d, bd), dp * bd, hess
+
+
+def _cost(y, h, w, x, pb, bpinv):
     r = y - h
-    d = x - xb
-    return 0.5 * np.sum(w * r * r, axis=1) + 0.5 * np.einsum("pi,pij,pj->p", d, binv, d)
+    return 0.5 * np.sum(w * r * r, axis=1) + _prior_terms(x, pb, bpinv)[0]
 
 
 def solve(
     model: Model,
     y: np.ndarray,
     w: np.ndarray,
-    xb: np.ndarray,
-    binv: np.ndarray,
+    pb: np.ndarray,
+    bpinv: np.ndarray,
     x0: np.ndarray | None = None,
     max_iter: int = 10,
     tol: float = 0.02,
 ) -> Solution:
-    """Minimise J(x) = ½(y−H)ᵀW(y−H) + ½(x−x_b)ᵀB⁻¹(x−x_b) per pixel, all pixels at once.
+    """Minimise J = ½(y−H(t))ᵀW(y−H(t)) + ½(p(t)−p_b)ᵀB⁻¹(p(t)−p_b) per pixel, all pixels at once.
 
     Pixels leave the active set once converged, so later iterations only cost for the rest.
 
@@ -75,9 +86,9 @@ def solve(
         model: Transformed-space observation operator (see :data:`Model`).
         y: Observations (P, m); any value where ``w`` is 0.
         w: Inverse variances R⁻¹ (diagonal), (P, m); 0 marks unusable observations.
-        xb: Prior mean, (P, n).
-        binv: Prior inverse covariance, (P, n, n).
-        x0: Starting point (default ``xb``).
+        pb: Prior mean in physical units, (P, n).
+        bpinv: Inverse prior covariance in physical units, (P, n, n).
+        x0: Transformed starting point (default: the prior mean).
         max_iter: Iteration budget (model + Jacobian evaluations).
         tol: Convergence when an accepted step moves every parameter by < ``tol`` prior σ.
 
@@ -85,65 +96,75 @@ def solve(
         The solution with H and K at the optimum.
     """
     lo, hi = bounds()
-    x = np.clip(xb if x0 is None else x0, lo, hi).copy()
+    x = np.clip(to_transformed(pb) if x0 is None else x0, lo, hi).copy()
     npix, n = x.shape
     h, k = model(x, True, np.arange(npix))
-    cost = _cost(y, h, w, x, xb, binv)
+    cost = _cost(y, h, w, x, pb, bpinv)
     lam = np.full(npix, 1e-2)
     converged = np.zeros(npix, bool)
     iterations = np.zeros(npix, int)
-    prior_sd = np.sqrt(np.diagonal(np.linalg.inv(binv), axis1=1, axis2=2))
+    prior_sd = np.sqrt(np.diagonal(np.linalg.inv(bpinv), axis1=1, axis2=2))
     active = np.arange(npix)
     eye = np.eye(n)
     for _ in range(max_iter):
         if active.size == 0:
             break
-        ka, wa, xa, ba = k[active], w[active], x[active], binv[active]
+        ka, wa, xa, pa, ba = k[active], w[active], x[active], pb[active], bpinv[active]
+        _, g_prior, h_prior = _prior_terms(xa, pa, ba)
         kw = ka * wa[:, :, None]
-        grad = np.einsum("pmi,pm->pi", kw, y[active] - h[active]) - np.einsum(
-            "pij,pj->pi", ba, xa - xb[active]
-        )
-        hess = ba + np.einsum("pmi,pmj->pij", kw, ka)
-        damp = lam[active, None, None] * np.diagonal(ba, axis1=1, axis2=2)[:, None, :] * eye
+        grad = np.einsum("pmi,pm->pi", kw, y[active] - h[active]) - g_prior
+        hess = h_prior + np.einsum("pmi,pmj->pij", kw, ka)
+        damp = lam[active, None, None] * np.diagonal(h_prior, axis1=1, axis2=2)[:, None, :] * eye
         step = np.linalg.solve(hess + damp, grad[..., None])[..., 0]
         x_new = np.clip(xa + step, lo, hi)
         h_new, k_new = model(x_new, True, active)
-        c_new = _cost(y[active], h_new, wa, x_new, xb[active], ba)
+        c_new = _cost(y[active], h_new, wa, x_new, pa, ba)
         ok = np.isfinite(c_new) & (c_new <= cost[active])
         acc = active[ok]
         x[acc], h[acc], k[acc], cost[acc] = x_new[ok], h_new[ok], k_new[ok], c_new[ok]
         lam[acc] = np.maximum(lam[acc] * 0.1, 1e-6)
         lam[active[~ok]] *= 10.0
         iterations[active] += 1
-        moved = np.max(np.abs(x_new - xa) / prior_sd[active], axis=1)
+        moved = np.max(np.abs(to_physical(x_new) - to_physical(xa)) / prior_sd[active], axis=1)
         done = (ok & (moved < tol)) | (lam[active] > 1e6)
         converged[active[ok & (moved < tol)]] = True
         active = active[~done]
     return Solution(x, h, k, cost, converged, iterations)
 
 
-def posterior_covariance(k: np.ndarray, w: np.ndarray, binv: np.ndarray) -> np.ndarray:
-    """Gauss–Newton posterior covariance P_a = (B⁻¹ + KᵀR⁻¹K)⁻¹, shape (P, n, n)."""
+def posterior_covariance(
+    x: np.ndarray, k: np.ndarray, w: np.ndarray, bpinv: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss–Newton posterior covariance at the optimum ``x``.
+
+    Returns:
+        ``(P_t, P_p)``: in transformed space (DᵀB⁻¹D + KᵀR⁻¹K)⁻¹ and in physical units D P_t D,
+        each (P, n, n).
+    """
+    dp = dphys_dtrans(x)
     kw = k * w[:, :, None]
-    return np.linalg.inv(binv + np.einsum("pmi,pmj->pij", kw, k))
+    pt = np.linalg.inv(dp[:, :, None] * bpinv * dp[:, None, :] + np.einsum("pmi,pmj->pij", kw, k))
+    return pt, dp[:, :, None] * pt * dp[:, None, :]
 
 
-def outlier_observations(sol: Solution, y, w, obs_of: np.ndarray, threshold: float = 3.0):
-    """Observations (all bands of one view) with any |r|/σ above ``threshold``.
+def outlier_observations(sol: Solution, y, w, views: np.ndarray, threshold: float = 3.0):
+    """Observations (all bands of one overpass) with any |r|/σ above ``threshold``.
 
     Args:
         sol: A converged solution.
         y: Observations (P, m).
         w: Inverse variances (P, m).
-        obs_of: Observation index of each of the m values, shape (m,).
+        views: Overpass id of each of the m values, (P, m) non-negative ints.
         threshold: Normalised-residual limit.
 
     Returns:
-        Boolean (P, m) mask of the values to drop (whole observations).
+        Boolean (P, m) mask of the values to drop (whole overpasses).
     """
     z = np.abs(y - sol.h) * np.sqrt(w)
     bad = np.where(w > 0, z, 0.0) > threshold
-    n_obs = int(obs_of.max()) + 1 if obs_of.size else 0
-    per_obs = np.zeros((bad.shape[0], n_obs), bool)
-    np.logical_or.at(per_obs, (slice(None), obs_of), bad)
-    return per_obs[:, obs_of] & (w > 0)
+    npix = y.shape[0]
+    n_v = max(int(views.max(initial=-1)) + 1, 1)
+    rows = np.broadcast_to(np.arange(npix)[:, None], views.shape)
+    per_view = np.zeros((npix, n_v), bool)
+    np.logical_or.at(per_view, (rows, views), bad)
+    return per_view[rows, views] & (w > 0)

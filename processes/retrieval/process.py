@@ -10,7 +10,9 @@ import xarray as xr
 
 from processes.exceptions import ProcessParameterInvalid
 from processes.retrieval.cube import PROCESS, CubeLayout, latitude, layout
+from processes.retrieval.products import COVARIANCE_OUTPUTS
 from processes.retrieval.window import (
+    CHEAP_OUTPUTS,
     CORE_OUTPUTS,
     OPTIONAL_OUTPUTS,
     PosteriorState,
@@ -48,33 +50,70 @@ def step_dates(times: np.ndarray, interval: int, start=None, end=None) -> np.nda
     return np.arange(t0, t1 + DAY, interval * DAY)
 
 
-def _window_obs(block: np.ndarray, lay: CubeLayout, sel: np.ndarray) -> SensorObservations:
-    """One sensor's observations in a window from a (t, bands, y, x) block."""
+def _window_obs(
+    block: np.ndarray, lay: CubeLayout, sel: np.ndarray, first_view: int
+) -> list[SensorObservations]:
+    """One sensor's observations in a window, one entry per band geometry.
+
+    Every slot gets the overpass id ``first_view + position in sel``, shared by the geometries.
+    """
     sub = block[sel]  # (O, bands, y, x)
     npix = sub.shape[2] * sub.shape[3]
     flat = np.moveaxis(sub.reshape(sub.shape[0], sub.shape[1], npix), 2, 0)  # (P, O, bands)
-    sza, saa, vza, vaa = (flat[:, :, i] for i in lay.angles)
+    sza, saa = flat[:, :, lay.angles[0]], flat[:, :, lay.angles[1]]
     clear = np.nan_to_num(flat[:, :, lay.clear], nan=0.0) == 1
     snow = None if lay.snow is None else np.nan_to_num(flat[:, :, lay.snow], nan=0.0) == 1
-    return SensorObservations(
-        lay.bands, flat[:, :, list(lay.refl)], flat[:, :, list(lay.unc)], sza, vza, saa - vaa,
-        clear, snow, lay.uncertainty_factor, lay.min_rel_uncertainty,
-    )  # fmt: skip
+    views = first_view + np.arange(sel.size)
+    return [
+        SensorObservations(
+            g.bands,
+            flat[:, :, list(g.refl)],
+            flat[:, :, list(g.unc)],
+            sza,
+            flat[:, :, g.view[0]],
+            saa - flat[:, :, g.view[1]],
+            clear,
+            snow,
+            g.uncertainty_factor,
+            g.min_rel_uncertainty,
+            view_index=views,
+        )
+        for g in lay.groups
+    ]
+
+
+def _water(blocks, layouts) -> np.ndarray | None:
+    """Pixels whose ``land`` layer is 0 in every observation that has one, (y·x,); None if no
+    cube carries ``land``."""
+    land_any, seen = None, None
+    for blk, lay in zip(blocks, layouts, strict=True):
+        if lay.land is None:
+            continue
+        land = np.asarray(blk[:, lay.land], dtype=float).reshape(blk.shape[0], -1)
+        is_land = np.any(land == 1, axis=0)
+        has = np.any(np.isfinite(land), axis=0)
+        land_any = is_land if land_any is None else land_any | is_land
+        seen = has if seen is None else seen | has
+    return None if land_any is None else seen & ~land_any
 
 
 def _block(*blocks, layouts, steps, window, config, outputs, lat, fapar_sza):
     """Retrieve every step for one (y, x) block; the posterior is carried from step to step."""
     ny, nx = blocks[0].shape[2:]
+    blocks = [np.asarray(b, dtype=float) for b in blocks]
     res = np.full((len(steps), len(outputs), ny, nx), np.nan)
+    water = _water(blocks, layouts)
+    extras = [o for o in outputs if o not in CORE_OUTPUTS]
     posterior: PosteriorState | None = None
     for k, day in enumerate(steps):
         centre = day.astype("datetime64[ns]")
-        obs = []
+        obs, first_view = [], 0
         for blk, lay in zip(blocks, layouts, strict=True):
             sel = np.flatnonzero(
                 (lay.times >= centre - window * DAY) & (lay.times < centre + window * DAY)
             )
-            obs.append(_window_obs(np.asarray(blk, dtype=float), lay, sel))
+            obs += _window_obs(blk, lay, sel, first_view)
+            first_view += sel.size
         if fapar_sza is not None:
             sza = np.full(ny * nx, float(fapar_sza))
         elif lat is not None:
@@ -84,10 +123,36 @@ def _block(*blocks, layouts, steps, window, config, outputs, lat, fapar_sza):
                 sup.filter(RuntimeWarning)
                 sza = np.nanmean(np.concatenate([o.sza for o in obs], axis=1), axis=1)
             sza = np.nan_to_num(sza, nan=45.0)
-        out, posterior = retrieve_window(obs, sza, posterior, config)
+        out, posterior = retrieve_window(obs, sza, posterior, config, outputs=extras, water=water)
         for j, name in enumerate(outputs):
             res[k, j] = out[name].reshape(ny, nx)
     return res
+
+
+#: Shorthands of the ``outputs`` parameter.
+GROUPS = {"albedo": tuple(n for n in OPTIONAL_OUTPUTS if n[:3] in ("BHR", "DHR")),
+          "covariance": COVARIANCE_OUTPUTS}  # fmt: skip
+
+
+def expand_outputs(outputs: Sequence[str] | None) -> list[str]:
+    """The output band names of an ``outputs`` parameter (shorthands expanded, order kept).
+
+    Raises:
+        ProcessParameterInvalid: for unknown names or an empty list.
+    """
+    names: list[str] = []
+    for o in CORE_OUTPUTS if outputs is None else outputs:
+        for n in GROUPS.get(o, (o,)):
+            if n not in names:
+                names.append(n)
+    unknown = [n for n in names if n not in CORE_OUTPUTS + OPTIONAL_OUTPUTS]
+    if unknown or not names:
+        raise ProcessParameterInvalid(
+            parameter="outputs", process=PROCESS,
+            reason=f"unknown {unknown}; choose from {list(CORE_OUTPUTS + CHEAP_OUTPUTS)}, "
+            f"'albedo', 'covariance' or their bands",
+        )  # fmt: skip
+    return names
 
 
 def optisail(
@@ -109,13 +174,7 @@ def optisail(
         raise ProcessParameterInvalid(
             parameter="data", process=PROCESS, reason="no data cube given"
         )
-    outputs = list(CORE_OUTPUTS if outputs is None else outputs)
-    unknown = [o for o in outputs if o not in CORE_OUTPUTS + OPTIONAL_OUTPUTS]
-    if unknown or not outputs:
-        raise ProcessParameterInvalid(
-            parameter="outputs", process=PROCESS,
-            reason=f"unknown {unknown}; choose from {list(CORE_OUTPUTS + OPTIONAL_OUTPUTS)}",
-        )  # fmt: skip
+    outputs = expand_outputs(outputs)
     if prior not in ("previous", "climatology"):
         raise ProcessParameterInvalid(
             parameter="prior", process=PROCESS, reason="use 'previous' or 'climatology'"

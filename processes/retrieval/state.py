@@ -75,7 +75,7 @@ def bounds() -> tuple[np.ndarray, np.ndarray]:
 
 
 def climatology(npix: int) -> tuple[np.ndarray, np.ndarray]:
-    """Climatological prior in transformed space (linearised at the prior mean).
+    """Climatological prior in physical units (science.md §1.3).
 
     Args:
         npix: Number of pixels.
@@ -84,15 +84,19 @@ def climatology(npix: int) -> tuple[np.ndarray, np.ndarray]:
         ``(mean (P, n), covariance (P, n, n))``, diagonal.
     """
     mean = np.array([p.prior_mean for p in PARAMETERS])
-    t = to_transformed(mean)
-    sd = np.array([p.prior_sd for p in PARAMETERS]) / np.abs(dphys_dtrans(t))
-    return np.tile(t, (npix, 1)), np.tile(np.diag(sd**2), (npix, 1, 1))
+    sd = np.array([p.prior_sd for p in PARAMETERS])
+    return np.tile(mean, (npix, 1)), np.tile(np.diag(sd**2), (npix, 1, 1))
 
 
-def process_noise(t: np.ndarray, steps: float = 1.0) -> np.ndarray:
-    """Random-walk covariance Q (P, n, n) for ``steps`` 5-day steps, linearised at ``t`` (P, n)."""
-    q = np.array([p.q_sd for p in PARAMETERS]) / np.abs(dphys_dtrans(t))
-    return (q**2 * steps)[..., None] * np.eye(N_PARAMS)
+def process_noise(steps: float = 1.0) -> np.ndarray:
+    """Random-walk covariance Q (n, n) in physical units for ``steps`` 5-day steps (§1.5).
+
+    Q lives in physical units on purpose: linearised in the transformed space at the previous
+    optimum, it vanished where the transform is flat (LAI 8 → σ_Q ≈ 0.01 LAI), so a single
+    saturated retrieval pinned every later prior to the LAI plateau (docs/retrieval.md).
+    """
+    q = np.array([p.q_sd for p in PARAMETERS])
+    return np.diag(q**2 * steps)
 
 
 def full_state(p: np.ndarray) -> dict[str, np.ndarray]:

@@ -81,6 +81,6 @@ def test_bound_process_matches_its_spec(small):
     assert cube.sizes["t"] == 2 and cube.sizes["y"] == cube.sizes["x"] == 4
     names = [p["name"] for p in spec["parameters"]]
     assert names == ["geometry", "start", "end", "interval", "window", "sensors", "mode",
-                     "chunk_size"]  # fmt: skip
+                     "chunk_size", "dates"]  # fmt: skip
     bands = spec["returns"]["schema"]["dimensions"][1]["values"]
     assert bands == list(cube.bands.values)

@@ -73,32 +73,47 @@ def true_fapar(truth, sza, binning="prosail18"):
     return fapar(truth, sza, binning=binning)
 
 
-def make_cube(truth, rng, sensor="probav", days=20, ny=3, nx=4, start="2021-06-01", cloud_days=()):
+def make_cube(
+    truth, rng, sensor="probav", days=20, ny=3, nx=4, start="2021-06-01", cloud_days=(),
+    swir_vza_offset=None, land=None,
+):  # fmt: skip
     """A daily cube in the optisail input convention (one observation per day).
 
-    ``cloud_days`` lists day offsets where every pixel is flagged not clear.
+    ``cloud_days`` lists day offsets where every pixel is flagged not clear. With
+    ``swir_vza_offset`` the last band is seen ``offset`` degrees further off nadir, given as
+    ``vza_swir``/``vaa_swir`` with a ``geometry`` coordinate (like PROBA-V products); ``land``
+    (ny·nx,) adds a ``land`` band.
     """
     npix = ny * nx
     names, centre, fwhm = SENSORS[sensor]
     _, y, sd, sza, vza, raa, _ = observe(truth, sensor, days, rng)
+    if swir_vza_offset is not None:
+        swir = make_bands(names[-1:], centre[-1:], fwhm[-1:])
+        clean = band_reflectance(truth, sza, vza + swir_vza_offset, raa, swir)[..., 0]
+        sd[..., -1] = noise_sd(np.repeat(clean[..., None], 4, axis=-1))[..., -1]
+        y[..., -1] = clean + rng.normal(size=clean.shape) * sd[..., -1]
     saa = np.full((npix, days), 150.0)
     vaa = saa - raa
     clear = np.ones((npix, days))
     clear[:, list(cloud_days)] = 0
     layers = [y[..., b] for b in range(4)] + [sd[..., b] for b in range(4)]
     layers += [sza, saa, vza, vaa, clear]
-    data = np.stack(layers, axis=0).reshape(len(layers), ny, nx, days).transpose(3, 0, 1, 2)
     labels = [*names, *[f"{n}_unc" for n in names], "sza", "saa", "vza", "vaa", "clear"]
+    if swir_vza_offset is not None:
+        layers += [vza + swir_vza_offset, vaa]
+        labels += ["vza_swir", "vaa_swir"]
+    if land is not None:
+        layers.append(np.repeat(np.asarray(land, float)[:, None], days, axis=1))
+        labels.append("land")
+    data = np.stack(layers, axis=0).reshape(len(layers), ny, nx, days).transpose(3, 0, 1, 2)
     wl = np.full(len(labels), np.nan)
     fw = np.full(len(labels), np.nan)
     wl[:4], fw[:4] = centre, fwhm
-    t = (
-        np.datetime64(start, "ns")
-        + np.arange(days) * np.timedelta64(1, "D")
-        + np.timedelta64(10, "h")
-    )
-    return xr.DataArray(
-        data, dims=("t", "bands", "y", "x"),
-        coords={"t": t, "bands": labels, "wavelength": ("bands", wl), "fwhm": ("bands", fw),
-                "y": 45.0 - np.arange(ny) / 112, "x": 5.0 + np.arange(nx) / 112},
-    )  # fmt: skip
+    swir_layers = (names[-1], f"{names[-1]}_unc", "vza_swir", "vaa_swir")
+    coords = {"t": np.datetime64(start, "ns") + np.arange(days) * np.timedelta64(1, "D")
+              + np.timedelta64(10, "h"), "bands": labels, "wavelength": ("bands", wl),
+              "fwhm": ("bands", fw), "y": 45.0 - np.arange(ny) / 112,
+              "x": 5.0 + np.arange(nx) / 112}  # fmt: skip
+    if swir_vza_offset is not None:
+        coords["geometry"] = ("bands", ["SWIR" if b in swir_layers else "VNIR" for b in labels])
+    return xr.DataArray(data, dims=("t", "bands", "y", "x"), coords=coords)

@@ -6,9 +6,13 @@ import pytest
 
 from processes.retrieval.bands import PROBAV, make_bands
 from processes.retrieval.forward import (
+    ALBEDO_RANGES,
+    albedo,
     band_reflectance,
     fapar,
+    irradiance_weights,
     soil_reflectance,
+    spectral_albedo,
     spectral_reflectance,
 )
 from processes.retrieval.lidf import campbell
@@ -59,6 +63,34 @@ def test_agrees_with_prosail_on_random_sets():
         worst_hdr = max(worst_hdr, np.abs(hdr[i] - rdot).max())
     assert worst <= 1e-6
     assert worst_hdr <= 1e-6
+
+
+def test_albedos_agree_with_prosail_dhr_and_bhr():
+    state, geom = _random_states(40, seed=9)
+    wl = np.arange(400, 2501)
+    dhr = spectral_albedo(state, geom[0], wl, kind="black")
+    bhr = spectral_albedo(state, geom[0], wl, kind="white")
+    worst = 0.0
+    for i in range(40):
+        _, rddt, rsdt, _ = _prosail(state, geom, i)
+        worst = max(worst, np.abs(dhr[i] - rsdt).max(), np.abs(bhr[i] - rddt).max())
+    assert worst <= 1e-6
+
+
+def test_broadband_albedo_is_the_weighted_spectrum():
+    s = dict(BASE, lai=np.array([0.5, 3.0]))
+    for kind in ("black", "white"):
+        for name, rng in ALBEDO_RANGES.items():
+            wl, w = irradiance_weights(rng, 10.0, "energy", kind)
+            spec = spectral_albedo(s, 30.0, wl, kind=kind)
+            np.testing.assert_allclose(albedo(s, 30.0, kind=kind, spectral_range=rng), spec @ w)
+            assert np.all((spec @ w > 0) & (spec @ w < 1)), name
+    vis = albedo(s, 30.0, spectral_range=ALBEDO_RANGES["VIS"])
+    nir = albedo(s, 30.0, spectral_range=ALBEDO_RANGES["NIR"])
+    # a denser canopy is darker in the visible and brighter in the NIR (over this soil)
+    assert vis[1] < vis[0] and nir[1] > nir[0] and np.all(nir > vis)
+    # white-sky BHR does not depend on the sun
+    np.testing.assert_allclose(albedo(s, 10.0, kind="white"), albedo(s, 60.0, kind="white"))
 
 
 def test_several_views_per_pixel_equal_single_views():

@@ -1,0 +1,1 @@
+"""Systematic production: task generators, task operations and schedules over the job table."""
