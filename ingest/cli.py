@@ -84,6 +84,9 @@ def simulate(
     sensors: str = typer.Option("probav,vgt2", help="Comma-separated sensor ids."),
     seed: int = typer.Option(0, help="Random seed (same seed, same files)."),
     workers: int = typer.Option(2, min=1, help="Worker processes."),
+    twin: bool = typer.Option(
+        False, help="Identical twin: the retrieval's own model, every cloud and snow flagged."
+    ),
     sensor_dir: list[Path] | None = SensorDirs,
 ) -> None:
     """Write simulated daily L2B products plus truth files."""
@@ -110,7 +113,7 @@ def simulate(
     if d1 < d0:
         raise typer.BadParameter("end is before start", param_hint="--end")
     cfg = SimulationConfig(
-        tile, d0, d1, tuple(registry[s] for s in chosen), out, seed, box, workers
+        tile, d0, d1, tuple(registry[s] for s in chosen), out, seed, box, workers, twin=twin
     )
     try:
         with _progress() as bar:

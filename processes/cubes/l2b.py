@@ -72,7 +72,7 @@ def l2b_bands(vp: Mapping[str, Any]) -> list[L2BBand]:
         for a in ("vza", "vaa"):
             if g[a] != first[a]:
                 out.append(L2BBand(f"{a}_{gname.lower()}", geometry=gname))
-    return [*out, L2BBand("clear"), L2BBand("snow")]
+    return [*out, L2BBand("clear"), L2BBand("snow"), L2BBand("land")]
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,8 @@ def open_l2b(
     product's SDR_uncertainty layer; the retrieval applies ``max(uncertainty_factor·X_unc,
     min_rel_uncertainty·X)``), ``sza``, ``saa``, ``vza``, ``vaa`` of the first band geometry,
     ``vza_<geometry>``/``vaa_<geometry>`` of every further geometry (e.g. ``vza_swir``),
-    ``clear`` (cloud-free land with good radiometry in every band) and ``snow``. Fill → NaN.
+    ``clear`` (cloud-free land with good radiometry in every band), ``snow`` and ``land`` (the
+    sensor's land flag; 1 where the registry names no land test). Fill → NaN.
 
     Args:
         path: product file.
@@ -126,16 +127,19 @@ def _read(ds, vp, bbox, name) -> xr.DataArray:
                 add(f"{a}_{gname.lower()}", _layer(ds, g[a], window), geom=gname)
     cache: dict[str, np.ndarray] = {}
     clear = np.ones((lat.size, lon.size), bool)
+    land = np.ones_like(clear)
     snow = np.zeros_like(clear)
     for _, g in geoms:
         clear &= _test(ds, g["cloud"], window, cache)
         if g.get("land"):
-            clear &= _test(ds, g["land"], window, cache)
+            land &= _test(ds, g["land"], window, cache)
         snow |= _test(ds, g["snow"], window, cache)
+    clear &= land
     for b, data in zip(vp["bands"], layers, strict=False):
         clear &= _test(ds, b["quality"], window, cache) & np.isfinite(data)
     add("clear", clear.astype(np.float32))
     add("snow", snow.astype(np.float32))
+    add("land", land.astype(np.float32))
     cube = np.stack(layers)[None].astype(np.float32)
     return xr.DataArray(
         cube,

@@ -129,6 +129,19 @@ def sensor_observations(
     ]
 
 
+def _water(blocks: list[tuple[np.ndarray, CubeLayout]]) -> np.ndarray | None:
+    """Pixels never flagged land by any observation that carries a ``land`` band (bit 8)."""
+    land_any = seen = None
+    for block, lay in blocks:
+        if lay.land is None:
+            continue
+        land = block[:, lay.land].reshape(block.shape[0], -1)
+        is_land, has = np.any(land == 1, axis=0), np.any(np.isfinite(land), axis=0)
+        land_any = is_land if land_any is None else land_any | is_land
+        seen = has if seen is None else seen | has
+    return None if land_any is None else seen & ~land_any
+
+
 def _fapar_sza(chunk: Chunk, date: datetime, obs: list[SensorObservations]) -> np.ndarray:
     if chunk.lat is not None:
         return noon_sza(chunk.lat.ravel(), np.datetime64(date.replace(tzinfo=None), "D"))
@@ -175,15 +188,17 @@ def run_step(
     try:
         cubes = load_window(snapshot, spec, chunk, date)
         load_s = time.perf_counter() - t0
-        obs, first = [], 0
+        obs, first, blocks = [], 0, []
         for cube in cubes:
             lay = layout(cube, spec.srf_step)
-            obs += sensor_observations(np.asarray(cube.values, dtype=float), lay, first)
+            block = np.asarray(cube.values, dtype=float)
+            obs += sensor_observations(block, lay, first)
+            blocks.append((block, lay))
             first += cube.sizes["t"]
         if obs:
             out, post = retrieve_window(
                 obs, _fapar_sza(chunk, date, obs), carry.posterior, spec.config,
-                steps_since_prior=carry.age, outputs=(),
+                steps_since_prior=carry.age, outputs=(), water=_water(blocks),
             )  # fmt: skip
         else:
             out, post = _empty(carry, rows * cols)

@@ -24,8 +24,12 @@ def test_cube_convention(summer, registry):
     assert cube.dims == ("t", "bands", "y", "x") and cube.dtype == np.float32
     assert list(cube.bands.values) == [
         "BLUE", "RED", "NIR", "SWIR", "BLUE_unc", "RED_unc", "NIR_unc", "SWIR_unc",
-        "sza", "saa", "vza", "vaa", "vza_swir", "vaa_swir", "clear", "snow",
+        "sza", "saa", "vza", "vaa", "vza_swir", "vaa_swir", "clear", "snow", "land",
     ]  # fmt: skip
+    land = cube.sel(bands="land").values
+    assert set(np.unique(land)) <= {0.0, 1.0}
+    # clear implies land: a pixel flagged water is never a clear observation
+    assert not np.any((cube.sel(bands="clear").values == 1) & (land == 0))
     wl = cube.wavelength.values
     assert np.all(np.isfinite(wl[:4])) and np.all(np.isnan(wl[4:]))
     assert cube.uncertainty_factor.values[0] == pytest.approx(2.236068)
