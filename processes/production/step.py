@@ -13,8 +13,8 @@ from processes.cubes.load_collection import make_load_collection
 from processes.exceptions import NoDataAvailable
 from processes.production.plan import Chunk
 from processes.production.snapshot import SnapshotCatalogue
-from processes.retrieval.cube import CubeLayout, layout
-from processes.retrieval.process import noon_sza
+from processes.retrieval.cube import layout
+from processes.retrieval.process import noon_sza, water_mask, window_observations
 from processes.retrieval.window import (
     BIT_NO_OBS,
     BIT_PRIOR_CLIMATOLOGY,
@@ -98,50 +98,6 @@ def load_window(
     return out
 
 
-def sensor_observations(
-    block: np.ndarray, lay: CubeLayout, first_view: int
-) -> list[SensorObservations]:
-    """One sensor's window ``(O, bands, y, x)`` as retrieval input, one entry per band geometry.
-
-    Entries of one overpass share its view ids (``first_view`` onwards) across geometries.
-    """
-    npix = block.shape[2] * block.shape[3]
-    flat = np.moveaxis(block.reshape(block.shape[0], block.shape[1], npix), 2, 0)
-    sza, saa = flat[:, :, lay.angles[0]], flat[:, :, lay.angles[1]]
-    clear = np.nan_to_num(flat[:, :, lay.clear], nan=0.0) == 1
-    snow = None if lay.snow is None else np.nan_to_num(flat[:, :, lay.snow], nan=0.0) == 1
-    views = first_view + np.arange(block.shape[0])
-    return [
-        SensorObservations(
-            g.bands,
-            flat[:, :, list(g.refl)],
-            flat[:, :, list(g.unc)],
-            sza,
-            flat[:, :, g.view[0]],
-            saa - flat[:, :, g.view[1]],
-            clear,
-            snow,
-            g.uncertainty_factor,
-            g.min_rel_uncertainty,
-            view_index=views,
-        )
-        for g in lay.groups
-    ]
-
-
-def _water(blocks: list[tuple[np.ndarray, CubeLayout]]) -> np.ndarray | None:
-    """Pixels never flagged land by any observation that carries a ``land`` band (bit 8)."""
-    land_any = seen = None
-    for block, lay in blocks:
-        if lay.land is None:
-            continue
-        land = block[:, lay.land].reshape(block.shape[0], -1)
-        is_land, has = np.any(land == 1, axis=0), np.any(np.isfinite(land), axis=0)
-        land_any = is_land if land_any is None else land_any | is_land
-        seen = has if seen is None else seen | has
-    return None if land_any is None else seen & ~land_any
-
-
 def _fapar_sza(chunk: Chunk, date: datetime, obs: list[SensorObservations]) -> np.ndarray:
     if chunk.lat is not None:
         return noon_sza(chunk.lat.ravel(), np.datetime64(date.replace(tzinfo=None), "D"))
@@ -188,17 +144,18 @@ def run_step(
     try:
         cubes = load_window(snapshot, spec, chunk, date)
         load_s = time.perf_counter() - t0
-        obs, first, blocks = [], 0, []
+        obs, first, blocks, layouts = [], 0, [], []
         for cube in cubes:
             lay = layout(cube, spec.srf_step)
             block = np.asarray(cube.values, dtype=float)
-            obs += sensor_observations(block, lay, first)
-            blocks.append((block, lay))
+            obs += window_observations(block, lay, first)
+            blocks.append(block)
+            layouts.append(lay)
             first += cube.sizes["t"]
         if obs:
             out, post = retrieve_window(
                 obs, _fapar_sza(chunk, date, obs), carry.posterior, spec.config,
-                steps_since_prior=carry.age, outputs=(), water=_water(blocks),
+                steps_since_prior=carry.age, outputs=(), water=water_mask(blocks, layouts),
             )  # fmt: skip
         else:
             out, post = _empty(carry, rows * cols)

@@ -50,20 +50,19 @@ def step_dates(times: np.ndarray, interval: int, start=None, end=None) -> np.nda
     return np.arange(t0, t1 + DAY, interval * DAY)
 
 
-def _window_obs(
-    block: np.ndarray, lay: CubeLayout, sel: np.ndarray, first_view: int
+def window_observations(
+    sub: np.ndarray, lay: CubeLayout, first_view: int
 ) -> list[SensorObservations]:
-    """One sensor's observations in a window, one entry per band geometry.
+    """One sensor's observations ``(O, bands, y, x)`` of a window, one entry per band geometry.
 
-    Every slot gets the overpass id ``first_view + position in sel``, shared by the geometries.
+    Every slot gets the overpass id ``first_view + its position``, shared by the geometries.
     """
-    sub = block[sel]  # (O, bands, y, x)
     npix = sub.shape[2] * sub.shape[3]
     flat = np.moveaxis(sub.reshape(sub.shape[0], sub.shape[1], npix), 2, 0)  # (P, O, bands)
     sza, saa = flat[:, :, lay.angles[0]], flat[:, :, lay.angles[1]]
     clear = np.nan_to_num(flat[:, :, lay.clear], nan=0.0) == 1
     snow = None if lay.snow is None else np.nan_to_num(flat[:, :, lay.snow], nan=0.0) == 1
-    views = first_view + np.arange(sel.size)
+    views = first_view + np.arange(sub.shape[0])
     return [
         SensorObservations(
             g.bands,
@@ -82,7 +81,7 @@ def _window_obs(
     ]
 
 
-def _water(blocks, layouts) -> np.ndarray | None:
+def water_mask(blocks, layouts) -> np.ndarray | None:
     """Pixels whose ``land`` layer is 0 in every observation that has one, (y·x,); None if no
     cube carries ``land``."""
     land_any, seen = None, None
@@ -102,7 +101,7 @@ def _block(*blocks, layouts, steps, window, config, outputs, lat, fapar_sza):
     ny, nx = blocks[0].shape[2:]
     blocks = [np.asarray(b, dtype=float) for b in blocks]
     res = np.full((len(steps), len(outputs), ny, nx), np.nan)
-    water = _water(blocks, layouts)
+    water = water_mask(blocks, layouts)
     extras = [o for o in outputs if o not in CORE_OUTPUTS]
     posterior: PosteriorState | None = None
     for k, day in enumerate(steps):
@@ -112,7 +111,7 @@ def _block(*blocks, layouts, steps, window, config, outputs, lat, fapar_sza):
             sel = np.flatnonzero(
                 (lay.times >= centre - window * DAY) & (lay.times < centre + window * DAY)
             )
-            obs += _window_obs(blk, lay, sel, first_view)
+            obs += window_observations(blk[sel], lay, first_view)
             first_view += sel.size
         if fapar_sza is not None:
             sza = np.full(ny * nx, float(fapar_sza))
