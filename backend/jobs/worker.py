@@ -70,7 +70,11 @@ class Worker:
         tasks: set[asyncio.Task] = set()
         wake = asyncio.Event()
         listener = await pool.acquire()
-        await listener.add_listener(NOTIFY_CHANNEL, lambda *_: wake.set())
+
+        def on_notify(*_: object) -> None:
+            wake.set()
+
+        await listener.add_listener(NOTIFY_CHANNEL, on_notify)
         try:
             while not stop.is_set():
                 await self._watchdog(store)
@@ -94,7 +98,8 @@ class Worker:
                 tracker.cancel()
             if tasks:
                 await asyncio.gather(*tasks, return_exceptions=True)
-            await pool.release(listener)  # the reset on release also UNLISTENs
+            await listener.remove_listener(NOTIFY_CHANNEL, on_notify)
+            await pool.release(listener)
             await pool.close()
 
     async def _watchdog(self, store: JobStore) -> None:

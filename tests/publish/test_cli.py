@@ -15,8 +15,10 @@ runner = CliRunner()
 
 @pytest.fixture(autouse=True)
 def _home(canopy_home, monkeypatch):
-    """The commands' Canopy home is this test's, not the checkout's ``.canopy``."""
+    """The commands' Canopy home is this test's, not the checkout's ``.canopy``; a wide console
+    keeps rich from wrapping summary lines at long temporary paths."""
     monkeypatch.setenv("CANOPY_HOME", str(canopy_home))
+    monkeypatch.setenv("COLUMNS", "400")
 
 
 def test_publish_products_and_deliver(catalogue, outputs, tmp_path, monkeypatch, canopy_home):
