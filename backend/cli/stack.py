@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 
 import typer
 import uvicorn
+from distributed import LocalCluster
 from rich.table import Table
 
 from backend.cli.common import console, embedded_cluster, err_console, friendly_errors
@@ -62,12 +64,16 @@ def _simulated_demo(settings: StacSettings) -> None:
     )
 
 
-def _start_workers(pools: list[str]) -> list[subprocess.Popen]:
-    """``canopy worker`` processes, one per pool: batch jobs never run in the web process."""
+def _start_workers(pools: list[str], scheduler: str | None) -> list[subprocess.Popen]:
+    """``canopy worker`` processes, one per pool: batch jobs never run in the web process.
+
+    They share one Dask cluster (``scheduler``), so pools do not multiply worker processes.
+    """
     procs = []
+    env = dict(os.environ, CANOPY_DASK_SCHEDULER=scheduler) if scheduler else None
     for pool in pools:
         cmd = [sys.executable, "-m", "backend.cli", "worker", "--pool", pool]
-        procs.append(subprocess.Popen(cmd))
+        procs.append(subprocess.Popen(cmd, env=env))
         console.print(f"Worker for {pool} jobs started (pid {procs[-1].pid})")
     return procs
 
@@ -91,7 +97,7 @@ def up(
         True, help="Load the demo collections (sensor demo size: CANOPY_DEMO_DAYS)."
     ),
     workers: str = typer.Option(
-        "adhoc",
+        "adhoc,site,tile",
         help="Comma-separated job pools to start a `canopy worker` for ('' = none).",
     ),
 ) -> None:
@@ -114,11 +120,28 @@ def up(
             counts = load_demo(settings.dsn, settings.home.absolute() / "data")
             console.print("Demo data: " + ", ".join(f"{k} ({v} items)" for k, v in counts.items()))
             _simulated_demo(settings)
-    procs = _start_workers([p.strip() for p in workers.split(",") if p.strip()])
+    pools = [p.strip() for p in workers.split(",") if p.strip()]
+    job_settings = JobSettings()
+    dask_cluster = None
+    if pools and not job_settings.dask_scheduler:
+        dask_cluster = LocalCluster(
+            n_workers=job_settings.dask_workers,
+            threads_per_worker=job_settings.dask_threads_per_worker,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        )
+        console.print(f"Dask LocalCluster on {dask_cluster.scheduler_address}")
+    scheduler = job_settings.dask_scheduler or (
+        dask_cluster.scheduler_address if dask_cluster else None
+    )
+    procs = _start_workers(pools, scheduler)
     try:
         _serve(host, port)
     finally:
         _stop_workers(procs)
+        if dask_cluster is not None:
+            dask_cluster.close()
         if started:
             cluster.stop()
             console.print("Database stopped.")

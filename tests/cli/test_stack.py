@@ -110,7 +110,8 @@ def test_up_serves_everything_and_a_second_up_keeps_the_data(stack_env):
         run_a_batch_job(base, stack_env)
     finally:
         out = stop(proc)
-    assert "Worker for adhoc jobs started" in out
+    assert all(f"Worker for {pool} jobs started" in out for pool in ("adhoc", "site", "tile"))
+    assert "Dask LocalCluster on tcp://127.0.0.1:" in out
     assert "Created the embedded database cluster" in out
     assert "Simulating the sensor demo set (1 days, first run only)" in out
     assert "Sensor demo: 2 products (2 new)" in out
