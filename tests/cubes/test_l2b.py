@@ -26,7 +26,9 @@ def test_whole_collection_equals_open_l2b(l2b, reference):
         cube = make_load_collection(l2b)("probav", None, None)
     assert counter.computes == 0
     # one lazy block per acquisition, all layers in it
-    assert cube.chunks[0] == (1,) * reference.sizes["t"] and cube.chunks[1] == (reference.sizes["bands"],)
+    assert cube.chunks[0] == (1,) * reference.sizes["t"] and cube.chunks[1] == (
+        reference.sizes["bands"],
+    )
     np.testing.assert_array_equal(cube.t.values, reference.t.values)
     assert list(cube.bands.values) == list(reference.bands.values)
     for name in BAND_COORDS:  # the collection's vp came back from jsonb with keys reordered
