@@ -13,7 +13,7 @@ from processes.io import open_l2b
 from processes.retrieval.cube import layout
 from processes.retrieval.model import evaluate
 from processes.retrieval.observations import groups
-from processes.retrieval.process import _window_obs
+from processes.retrieval.process import window_observations
 from processes.retrieval.window import BIT_OUTLIER, BIT_WATER
 
 TWIN_SEEDS = (11, 12, 13)
@@ -60,7 +60,7 @@ def _model_minus_clean(run: Run, registry, sensor: str, day: int) -> np.ndarray:
     name = str(sensor_truth["product"].values[day])
     path = next(p for p in run.result.products if p.name == name)
     cube = open_l2b(path, registry[sensor].vp()).transpose("t", "bands", "y", "x")
-    obs = _window_obs(cube.values.astype(float), layout(cube, SRF_STEP), np.array([0]), 0)
+    obs = window_observations(cube.values.astype(float)[[0]], layout(cube, SRF_STEP), 0)
     cover = state.land_cover.values.ravel()
     idx = np.flatnonzero(cover >= 0)
     today = state.isel(time=day)
