@@ -154,7 +154,7 @@ def test_sixth_sensor_needs_no_code(tmp_path):
     ]
     assert all("_1KM_S3SYN_V1.0.nc" in p.name for p in result.products)
     cube = open_l2b(result.products[0], coll["vp"])
-    assert cube.sizes == {"t": 1, "bands": 4 * 2 + 4 + 2 + 2, "y": 8, "x": 8}
+    assert cube.sizes == {"t": 1, "bands": 4 * 2 + 4 + 2 + 3, "y": 8, "x": 8}  # + clear, snow, land
     assert "vza_slstr" in cube.bands.values
     # land is "bit 0 == 0" in this sensor: clear pixels exist and have finite reflectance
     clear = cube.sel(bands="clear")[0].values == 1

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import netCDF4
 import numpy as np
 import xarray as xr
 
@@ -64,33 +63,6 @@ def truth_file(result: SimulationResult, token: str | None = None) -> Path:
     raise FileNotFoundError(token)
 
 
-def with_land(cube: xr.DataArray, paths: list[Path], vp: dict) -> xr.DataArray:
-    """Add a ``land`` band (1 land, 0 water) from the products' land bit when the reader
-    does not deliver one (processes.io.open_l2b folds it into ``clear``)."""
-    if "land" in cube.bands.values:
-        return cube
-    test = next(iter(vp["geometries"].values()))["land"]
-    layers = []
-    for p in paths:
-        with netCDF4.Dataset(p) as ds:
-            var = ds[test["path"].lstrip("/")]
-            var.set_auto_maskandscale(False)
-            layers.append(
-                (np.asarray(var[:]).astype(np.int64) & test["bitmask"]) == test["bitvalue"]
-            )
-    band_coords = {
-        name: ("bands", ["" if c.dtype.kind in "OUS" else np.nan])
-        for name, c in cube.coords.items()
-        if c.dims == ("bands",) and name != "bands"
-    }
-    land = xr.DataArray(
-        np.stack(layers)[:, None].astype(np.float32), dims=("t", "bands", "y", "x"),
-        coords={"t": cube.t.values, "bands": ["land"], "y": cube.y.values, "x": cube.x.values,
-                **band_coords},
-    )  # fmt: skip
-    return xr.concat([cube, land], dim="bands", coords="minimal", compat="override")
-
-
 def simulate_and_retrieve(root: Path, registry: dict[str, Sensor], seed: int, twin: bool) -> Run:
     """Simulate the products of both sensors and run optisail on them with its defaults."""
     cfg = SimulationConfig(
@@ -103,7 +75,8 @@ def simulate_and_retrieve(root: Path, registry: dict[str, Sensor], seed: int, tw
         paths = sorted((root / s).rglob("*.nc"))
         cube = open_l2b_many(paths, registry[s].vp())
         # open_l2b_many sorts by time; the file names start with the date, so do the paths
-        cubes.append(with_land(cube, paths, registry[s].vp()))
+        assert "land" in cube.bands.values  # the reader delivers the water/land flag
+        cubes.append(cube)
     out = optisail(cubes, outputs=["LAI", "LAI_unc", "fAPAR", "fAPAR_unc", "LAI_fAPAR_corr",
                                    "quality_flag", "n_obs", "Cab"], srf_step=SRF_STEP)  # fmt: skip
     state = xr.load_dataset(truth_file(result))
