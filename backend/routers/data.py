@@ -65,9 +65,10 @@ def _pick(assets: dict, templates: dict, filename: str, roots: list[str]) -> tup
     return None
 
 
-@router.api_route(
+# HEAD is served too (clients size ranged downloads with it), but documented once, as GET.
+@router.head("/{collection}/{item_id}/{filename}", include_in_schema=False)
+@router.get(
     "/{collection}/{item_id}/{filename}",
-    methods=["GET", "HEAD"],
     summary="Download a catalogued file (byte ranges supported)",
     response_class=FileResponse,
 )

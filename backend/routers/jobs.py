@@ -187,9 +187,10 @@ async def job_result_item(
     return item
 
 
-@router.api_route(
+# HEAD is served too (the openEO client sizes ranged downloads with it), documented as GET.
+@router.head("/jobs/{job_id}/results/assets/{name}", include_in_schema=False)
+@router.get(
     "/jobs/{job_id}/results/assets/{name}",
-    methods=["GET", "HEAD"],
     summary="Download a result file (signed link or owner's token)",
 )
 async def job_result_asset(

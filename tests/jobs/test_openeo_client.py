@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import numpy as np
 import openeo
 import pytest
@@ -80,6 +81,14 @@ def test_batch_job_sync_download_and_logs(
     results = job.get_results()
     meta = results.get_metadata()
     assert meta["type"] == "Collection" and meta["assets"]
+    (asset,) = meta["assets"].values()
+    head = httpx.head(asset["href"])  # signed: no token needed
+    size = int(head.headers["content-length"])
+    assert head.status_code == 200 and head.headers["accept-ranges"] == "bytes" and size > 0
+    part = httpx.get(asset["href"], headers={"Range": "bytes=0-3"})
+    assert part.status_code == 206 and part.content == b"\x89HDF"
+    tampered = asset["href"].replace("signature=", "signature=0")
+    assert httpx.get(tampered).json()["code"] == "PermissionsInsufficient"
     item_link = next(link for link in meta["links"] if link["rel"] == "item")
     item = con.get(item_link["href"].split("/openeo/1.2")[1]).json()
     assert item["properties"]["processing:expression"]["format"] == "openeo"
