@@ -137,15 +137,9 @@ class JobStore:
         if unknown:
             raise ValueError(f"not editable: {sorted(unknown)}")
         async with self.pool.acquire() as conn, conn.transaction():
-            status = await conn.fetchval(
-                "SELECT status FROM canopy.jobs WHERE id = $1 AND owner = $2 FOR UPDATE",
-                job_id,
-                owner,
-            )
-            if status is None:
-                raise JobNotFound(job_id=job_id)
-            if Status(status).active:
-                raise JobLocked(job_id=job_id, status=Status(status).openeo)
+            status = await _locked_status(conn, job_id, owner)
+            if status.active:
+                raise JobLocked(job_id=job_id, status=status.openeo)
             if not fields:
                 return
             sets = ", ".join(
@@ -171,15 +165,7 @@ class JobStore:
     async def queue(self, job_id: str, owner: str | None) -> bool:
         """CREATED or final → PENDING; a queued or running job stays as it is (returns False)."""
         async with self.pool.acquire() as conn, conn.transaction():
-            status = await conn.fetchval(
-                """SELECT status FROM canopy.jobs WHERE id = $1
-                   AND ($2::text IS NULL OR owner = $2) FOR UPDATE""",
-                job_id,
-                owner,
-            )
-            if status is None:
-                raise JobNotFound(job_id=job_id)
-            if Status(status).active:
+            if (await _locked_status(conn, job_id, owner)).active:
                 return False
             await conn.execute(
                 """UPDATE canopy.jobs SET status = 'PENDING', queued_at = now(), updated = now(),
@@ -198,15 +184,7 @@ class JobStore:
         """Stop a job: a queued one at once, a running one through its worker (which sees
         ``cancel_requested`` at its next heartbeat). Returns the status after the request."""
         async with self.pool.acquire() as conn, conn.transaction():
-            status = await conn.fetchval(
-                """SELECT status FROM canopy.jobs WHERE id = $1
-                   AND ($2::text IS NULL OR owner = $2) FOR UPDATE""",
-                job_id,
-                owner,
-            )
-            if status is None:
-                raise JobNotFound(job_id=job_id)
-            status = Status(status)
+            status = await _locked_status(conn, job_id, owner)
             if status == Status.PENDING:
                 await conn.execute(
                     """UPDATE canopy.jobs SET status = 'CANCELLED', finished_at = now(),
@@ -382,6 +360,20 @@ class JobStore:
             limit,
         )
         return [dict(r) for r in rows]
+
+
+async def _locked_status(conn: asyncpg.Connection, job_id: str, owner: str | None) -> Status:
+    """The job's status, its row locked for this transaction; JobNotFound when missing or
+    owned by someone else (owner None = any)."""
+    status = await conn.fetchval(
+        """SELECT status FROM canopy.jobs WHERE id = $1
+           AND ($2::text IS NULL OR owner = $2) FOR UPDATE""",
+        job_id,
+        owner,
+    )
+    if status is None:
+        raise JobNotFound(job_id=job_id)
+    return Status(status)
 
 
 async def _log(

@@ -21,6 +21,7 @@ from processes.exceptions import (
     ProcessGraphMissing,
     ProcessGraphNotFound,
 )
+from processes.graph.specs import PUBLIC_FIELDS
 
 router = APIRouter(prefix=API_PREFIX, tags=["User-Defined Processes"])
 
@@ -28,20 +29,7 @@ router = APIRouter(prefix=API_PREFIX, tags=["User-Defined Processes"])
 # accepted too: graphs call them by id all the same, and refusing them helps no one.
 PROCESS_ID = re.compile(r"^[\w\-]+$")
 
-STORED_FIELDS = (
-    "id",
-    "summary",
-    "description",
-    "categories",
-    "parameters",
-    "returns",
-    "deprecated",
-    "experimental",
-    "exceptions",
-    "examples",
-    "links",
-    "process_graph",
-)
+STORED_FIELDS = (*PUBLIC_FIELDS, "process_graph")
 """The openEO process fields a user-defined process keeps; anything else in a body is dropped."""
 
 LISTED_FIELDS = (
