@@ -45,6 +45,7 @@ def execute(
     on_load: Callable[[Any], None] | None = None,
     client: Any = None,
     on_date: Callable[..., None] | None = None,
+    hooks: Any = None,
 ) -> Execution:
     """Run a graph with Canopy's registry, writing results under ``output_dir``.
 
@@ -58,6 +59,7 @@ def execute(
         on_load: called with every cube load_collection/load_stac returns (size limits).
         client: Dask client of the tile path of vp_lai_fapar (batch jobs).
         on_date: ``callback(date, ok, error)`` once per vp_lai_fapar step date.
+        hooks: vp_lai_fapar's :class:`processes.production.chain.ChainHooks` (saved state, progress).
     """
     from backend.udp_lookup import udp_lookup_for
     from processes.cubes import make_load_collection, make_load_stac, make_save_result
@@ -76,7 +78,9 @@ def execute(
             "load_collection": _observed(make_load_collection(catalogue), on_load),
             "load_stac": _observed(make_load_stac(_fetch_json), on_load),
             "save_result": make_save_result(output_dir, sink, **save_kwargs),
-            "vp_lai_fapar": make_vp_lai_fapar(catalogue, client=client, on_date=on_date),
+            "vp_lai_fapar": make_vp_lai_fapar(
+                catalogue, client=client, on_date=on_date, hooks=hooks
+            ),
         }
     )
     value = run_graph(

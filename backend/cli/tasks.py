@@ -19,6 +19,7 @@ from backend.jobs.model import Status
 from backend.jobs.settings import JobSettings
 from backend.tasks import ops
 from backend.tasks.generate import Generated, generate_sites, generate_tiles
+from backend.tasks.settings import TaskSettings
 from backend.tasks.store import TaskError, select_tasks
 from stac.pool import open_pool
 from stac.settings import StacSettings
@@ -64,6 +65,11 @@ def _day(text: str) -> date:
         raise typer.BadParameter(f"expected YYYY-MM-DD, got {text!r}") from e
 
 
+def _settings(publish: bool | None) -> TaskSettings:
+    """Task settings from the environment, ``--publish/--no-publish`` taking precedence."""
+    return TaskSettings() if publish is None else TaskSettings(publish=publish)
+
+
 def _report(done: Generated) -> None:
     console.print(f"{len(done.created)} task(s) created, {len(done.existing)} already there.")
     for why in done.skipped:
@@ -76,6 +82,11 @@ def sites(
     sites_: str | None = typer.Option(None, "--sites", help="Site codes (default: all)."),
     sensors: str | None = typer.Option(None, help="Sensor collections (default: settings)."),
     queue: bool = typer.Option(True, help="Queue the new tasks for the site pool."),
+    publish: bool | None = typer.Option(
+        None,
+        "--publish/--no-publish",
+        help="Repackage and publish the outputs once a task succeeds (default: settings).",
+    ),
 ) -> None:
     """One site task per site and year of interest (idempotent)."""
     try:
@@ -83,7 +94,11 @@ def sites(
     except ValueError as e:
         raise typer.BadParameter("years are integers", param_hint="--years") from e
     sens = tuple(_csv(sensors) or ()) or None
-    _report(with_pool(lambda p: generate_sites(p, ys, _csv(sites_), sens, queue=queue)))
+    _report(
+        with_pool(
+            lambda p: generate_sites(p, ys, _csv(sites_), sens, _settings(publish), queue=queue)
+        )
+    )
 
 
 @app.command("tiles")
@@ -93,11 +108,22 @@ def tiles(
     end: str = typer.Option(..., help="End date, excluded (YYYY-MM-DD)."),
     sensors: str | None = typer.Option(None, help="Sensor collections (default: settings)."),
     queue: bool = typer.Option(True, help="Queue the new tasks for the tile pool."),
+    publish: bool | None = typer.Option(
+        None,
+        "--publish/--no-publish",
+        help="Repackage and publish the outputs once a task succeeds (default: settings).",
+    ),
 ) -> None:
     """One tile task per tile for [start, end) (idempotent)."""
     sens = tuple(_csv(sensors) or ()) or None
     t0, t1 = _day(start), _day(end)
-    _report(with_pool(lambda p: generate_tiles(p, _csv(tiles_) or [], t0, t1, sens, queue=queue)))
+    _report(
+        with_pool(
+            lambda p: generate_tiles(
+                p, _csv(tiles_) or [], t0, t1, sens, _settings(publish), queue=queue
+            )
+        )
+    )
 
 
 def _outcome_counts(row: dict) -> str:

@@ -13,7 +13,9 @@ from typing import Any
 from backend.execution import execute
 from backend.jobs.model import Status
 from backend.jobs.tracking import JobCancelled, JobTracker
+from backend.tasks.results import merge_restart
 from processes.exceptions import Internal, OpenEOError
+from processes.production import chain
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +38,15 @@ def run_job(row: dict[str, Any], tracker: JobTracker, *, dsn: str, jobs_dir: Pat
     error with the exception type (no traceback reaches the user), and the outcome is FAILURE.
     """
     job_id = row["id"]
-    out_dir = jobs_dir / job_id / "results"
-    tmp_dir = jobs_dir / job_id / f"results.tmp-{row['attempts']}"
-    shutil.rmtree(tmp_dir, ignore_errors=True)  # a previous attempt's leftovers
+    job_dir = jobs_dir / job_id
+    out_dir = job_dir / "results"
+    tmp_dir = job_dir / f"results.tmp-{row['attempts']}"
+    # A claimed job is this worker's alone: any unpublished results are a dead attempt's.
+    for leftover in job_dir.glob("results.tmp-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
     started = time.monotonic()
     outcomes: dict[str, str] = {}
+    conf = row.get("conf") or {}
 
     def on_date(date, ok: bool, error: str | None = None) -> None:
         day = f"{date:%Y-%m-%d}"
@@ -61,11 +67,16 @@ def run_job(row: dict[str, Any], tracker: JobTracker, *, dsn: str, jobs_dir: Pat
             compute=tracker.compute,
             client=tracker.client,
             on_date=on_date,
+            hooks=chain_hooks(conf, jobs_dir, job_id, tracker),
         )
         tracker.check_cancelled()
         files = list(result.files)
         if not files:
             files.append(_json_result(tmp_dir, result.value))
+        if conf.get("kept_outcomes"):
+            merged = merge_restart(job_dir, tmp_dir, files)
+            if merged:
+                tracker.log("info", f"Merged with the earlier run's dates: {', '.join(merged)}.")
         # Publish atomically: the results a user sees are complete or absent.
         shutil.rmtree(out_dir, ignore_errors=True)
         tmp_dir.rename(out_dir)
@@ -99,6 +110,28 @@ def run_job(row: dict[str, Any], tracker: JobTracker, *, dsn: str, jobs_dir: Pat
         error = Internal(reason=f"{type(e).__name__}: {e}")
         tracker.log("error", error.message, code=error.code)
         return Outcome(Status.FAILURE, usage=_usage(started, 0))
+
+
+def chain_hooks(
+    conf: dict[str, Any], jobs_dir: Path, job_id: str, tracker: JobTracker
+) -> chain.ChainHooks:
+    """What a production run of this job reads and reports besides its graph.
+
+    Progress goes from 5 to 95 % with the produced dates. A job whose conf asks to
+    ``keep_state`` saves its final posterior in ``<job>/state/``; one naming a ``prior_job``
+    starts from that job's saved posterior when it exists (else the chain spins up as usual).
+    """
+    prior = conf.get("prior_job")
+    return chain.ChainHooks(
+        prior=jobs_dir / prior / STATE_FILE if prior else None,
+        save_to=jobs_dir / job_id / STATE_FILE if conf.get("keep_state") else None,
+        on_progress=lambda done, total: tracker.set_progress(5.0 + 90.0 * done / max(total, 1)),
+        on_note=lambda message: tracker.log("info", f"Prior: {message}"),
+    )
+
+
+STATE_FILE = "state/posterior.npz"
+"""Where a job keeps the posterior of its last date (relative to its directory)."""
 
 
 def _json_result(directory: Path, value: Any) -> dict[str, Any]:

@@ -204,15 +204,23 @@ class JobStore:
     # --- workers' view ------------------------------------------------------------------
 
     async def claim(self, job_type: str, worker: str) -> dict[str, Any] | None:
-        """Take the oldest PENDING job of a type, or None when the queue is empty."""
+        """Take the oldest PENDING job of a type, or None when the queue is empty.
+
+        A job whose conf names a ``prior_job`` (a scheduled period starting from the previous
+        period's posterior) waits while that job is queued or running.
+        """
         async with self.pool.acquire() as conn, conn.transaction():
             row = await conn.fetchrow(
                 f"""UPDATE canopy.jobs SET status = 'RUNNING', worker = $2, heartbeat = now(),
                         started_at = now(), attempts = attempts + 1, updated = now(),
                         progress = 0
-                    WHERE id = (SELECT id FROM canopy.jobs
-                                WHERE status = 'PENDING' AND type = $1
-                                ORDER BY queued_at, id FOR UPDATE SKIP LOCKED LIMIT 1)
+                    WHERE id = (SELECT j.id FROM canopy.jobs j
+                                WHERE j.status = 'PENDING' AND j.type = $1
+                                  AND NOT EXISTS (
+                                      SELECT 1 FROM canopy.jobs p
+                                      WHERE p.id = j.conf ->> 'prior_job'
+                                        AND p.status IN ('PENDING', 'RUNNING'))
+                                ORDER BY j.queued_at, j.id FOR UPDATE OF j SKIP LOCKED LIMIT 1)
                     RETURNING {_COLUMNS}""",
                 job_type,
                 worker,

@@ -141,6 +141,8 @@ class Worker:
             log.warning("job %s was taken away from %s before it finished", job_id, self.name)
         elif outcome.status in (Status.SUCCESS, Status.INCOMPLETE):
             await self._catalogue(store, job_id)
+            if outcome.status == Status.SUCCESS:
+                await self._publish(store, job_id)
 
     async def _catalogue(self, store: JobStore, job_id: str) -> None:
         """Register the results in the STAC catalogue (the results stay valid if this fails)."""
@@ -158,6 +160,33 @@ class Worker:
                     "info",
                     f"{n} result item(s) added to collection {catalogue.COLLECTION_ID}.",
                 )
+
+    async def _publish(self, store: JobStore, job_id: str) -> None:
+        """Publish a succeeded task that asks for it (a failure leaves the job SUCCESS)."""
+        from backend.tasks.publish import publish_task, wants_publishing
+
+        row = await store.get(job_id, None)
+        if not wants_publishing(row):
+            return
+        site = (row["conf"] or {}).get("site")
+        name = site and await store.pool.fetchval(
+            "SELECT name FROM canopy.sites WHERE code = $1", site
+        )
+        try:
+            report = await asyncio.to_thread(
+                publish_task, self.stac_settings.dsn, row, name or site, self.stac_settings.home
+            )
+        except Exception as e:
+            log.exception("publishing %s failed", job_id)
+            await store.log(job_id, "warning", f"Outputs not published: {type(e).__name__}: {e}")
+        else:
+            ids = report.created + report.updated + report.unchanged
+            await store.log(
+                job_id,
+                "info",
+                f"Published {len(ids)} product(s): {', '.join(ids)}.",
+                data={"items": ids},
+            )
 
     async def _heartbeat(self, store: JobStore, job_id: str, tracker: JobTracker) -> None:
         while True:

@@ -69,7 +69,7 @@ async def generate_sites(
                 {"west": r["w"], "south": r["s"], "east": r["e"], "north": r["n"]},
                 date(year, 1, 1), date(year + 1, 1, 1), sensors or settings.sensors,
                 interval=settings.interval, window=settings.window, basedir=settings.basedir,
-                site=r["code"], tile=r["tile"],
+                site=r["code"], tile=r["tile"], publish=settings.publish,
             )  # fmt: skip
             job_id, created = await create_task(pool, owner, conf, graph(conf), queue=queue)
             (out.created if created else out.existing).append(job_id)
@@ -105,7 +105,7 @@ async def generate_tiles(
         conf = make_conf(
             f"tile-{tile}-{start:%Y%m%d}-{end:%Y%m%d}", "tile", tile_geom(tile), start, end,
             sensors or settings.sensors, interval=settings.interval, window=settings.window,
-            basedir=settings.basedir, tile=tile,
+            basedir=settings.basedir, tile=tile, publish=settings.publish,
         )  # fmt: skip
         job_id, created = await create_task(pool, owner, conf, graph(conf), queue=queue)
         (out.created if created else out.existing).append(job_id)

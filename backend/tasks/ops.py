@@ -48,7 +48,7 @@ def parse_sets(pairs: list[str]) -> dict[str, Any]:
         key = key.strip()
         if not sep or not key:
             raise TaskError(f"--set expects key=value, got {pair!r}")
-        if key in _RESTART_KEYS or key in ("name", "type"):
+        if key in _RESTART_KEYS or key in ("name", "type", "period_dates"):
             raise TaskError(f"--set cannot change {key!r}")
         try:
             value = json.loads(text)
@@ -104,6 +104,8 @@ async def restart_tasks(
         failed = sorted(d for d, o in outcomes.items() if o != "ok")
         for key in _RESTART_KEYS:
             conf.pop(key, None)
+        if conf.get("period_dates"):  # a scheduled period: all dates = the period's
+            conf["dates"] = list(conf["period_dates"])
         if status == Status.INCOMPLETE and failed and not all_dates:
             conf["dates"] = failed
             conf["kept_outcomes"] = {d: o for d, o in outcomes.items() if o == "ok"}

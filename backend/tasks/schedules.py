@@ -178,8 +178,11 @@ async def enqueue_due(
 ) -> list[Enqueued]:
     """Enqueue every due period of every schedule not enqueued before. Idempotent.
 
-    Each period's job runs the chain from ``spinup_days`` (rounded up to whole steps) before
-    the period and produces only the period's dates (``vp_lai_fapar(dates=...)``).
+    Each period's job produces only the period's dates (``vp_lai_fapar(dates=...)``), keeps
+    its final posterior (``keep_state``) and names the previous period's job (``prior_job``):
+    it starts from that job's posterior when it exists, else it runs the chain from
+    ``spinup_days`` (rounded up to whole steps) before the period. It is claimed only once
+    the previous period's job is no longer queued or running.
     """
     settings = settings or TaskSettings()
     marks = {
@@ -204,11 +207,19 @@ async def enqueue_due(
                 )  # fmt: skip
                 if not (arrived or clock):
                     continue
+                previous = await pool.fetchval(
+                    """SELECT job_id FROM canopy.schedule_runs
+                       WHERE schedule_id = $1 AND target = $2 AND period_start = $3""",
+                    s["id"], t.name, period - timedelta(days=s["every_days"]),
+                )  # fmt: skip
+                chained = {"prior_job": previous} if previous else {}
                 conf = make_conf(
                     f"sched{s['id']}-{t.name}-{period:%Y%m%d}", t.type, t.geom,
                     period - timedelta(days=spin), end, tuple(s["sensors"]),
                     interval=s["interval"], window=s["window"], basedir=settings.basedir,
-                    dates=[d.isoformat() for d in steps], schedule=s["id"], **t.extra,
+                    dates=[d.isoformat() for d in steps], schedule=s["id"], keep_state=True,
+                    period_dates=[d.isoformat() for d in steps],
+                    **chained, **t.extra,
                 )  # fmt: skip
                 reason = "arrivals" if arrived else "clock"
                 job = await _enqueue_once(pool, s, t.name, period, conf, reason)

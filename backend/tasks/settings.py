@@ -22,6 +22,10 @@ class TaskSettings(BaseSettings):
     basedir: str = "vp_cci"
     """The seed's output base directory, recorded in every task's conf (publishing target)."""
 
+    publish: bool = False
+    """Generated tasks repackage and publish their outputs once they succeed (conf
+    ``publish``; ``canopy tasks restart --set publish=true`` turns it on for one task)."""
+
     spinup_days: int = 30
     """Scheduled periods start their retrieval chain this many days early (prior spin-up);
     only the period's own dates are produced (``vp_lai_fapar(dates=...)``)."""

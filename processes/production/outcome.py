@@ -33,6 +33,9 @@ class RunReport:
     )
     """``plan`` and ``merge`` wall time on the caller; ``load`` and ``retrieval`` summed over
     chunk tasks (task-seconds, on whatever worker ran them)."""
+    final: list = field(default_factory=list)
+    """``(chunk, carry)`` of every chunk after its last date, when the run was asked to keep
+    them (the state a later run can resume from); else empty."""
 
     @property
     def failed(self) -> list[datetime]:

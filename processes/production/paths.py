@@ -19,6 +19,9 @@ from processes.production.step import OUTPUTS, Carry, StepResult, StepSpec, run_
 OnDate = Callable[[datetime, bool, "str | None"], None]
 """``callback(date, ok, error)``: called once per step date when all its chunks are done."""
 
+FirstCarry = Callable[[Chunk], Carry]
+"""The carry a chunk starts its chain from (a state saved by an earlier run)."""
+
 
 @dataclass(frozen=True)
 class MergedDate:
@@ -64,9 +67,19 @@ def _record(report: RunReport, date: datetime, merged: MergedDate, on_date: OnDa
 
 
 def run_site(
-    snapshot: SnapshotCatalogue, spec: StepSpec, plan: Plan, on_date: OnDate | None = None
+    snapshot: SnapshotCatalogue,
+    spec: StepSpec,
+    plan: Plan,
+    on_date: OnDate | None = None,
+    first: FirstCarry | None = None,
+    keep: bool = False,
 ) -> tuple[np.ndarray, RunReport]:
     """Every date in order in this process, the whole ROI as one chunk (no cluster).
+
+    Args:
+        snapshot, spec, plan, on_date: As for :func:`run_tile`.
+        first: The carry a chunk starts from (default: none, climatology).
+        keep: Keep the last carry in ``report.final``.
 
     Returns:
         ``(values (t, len(OUTPUTS), y, x) float32, report)``.
@@ -74,35 +87,48 @@ def run_site(
     report = RunReport(mode="site", chunks=1)
     chunk = plan.chunk(slice(None), slice(None))
     out = np.full((len(plan.steps), len(OUTPUTS), *plan.shape), np.nan, np.float32)
-    carry: Carry | None = None
+    carry: Carry | None = first(chunk) if first else None
     for k, date in enumerate(plan.steps):
         res, carry = run_step(snapshot, spec, chunk, date, carry)
         out[k] = res.values
         _record(report, date, merge_date(plan.shape, [(slice(None), slice(None))], [res]), on_date)
+    if keep and carry is not None:
+        report.final = [(chunk, carry)]
     return out, report
 
 
 def tile_graph(
-    snapshot: SnapshotCatalogue, spec: StepSpec, plan: Plan, chunks: Sequence[Chunk]
-) -> list:
-    """Delayed merges, one per date: each chunk a chain of steps carrying its posterior."""
+    snapshot: SnapshotCatalogue,
+    spec: StepSpec,
+    plan: Plan,
+    chunks: Sequence[Chunk],
+    first: FirstCarry | None = None,
+) -> tuple[list, list]:
+    """Delayed merges, one per date: each chunk a chain of steps carrying its posterior.
+
+    Returns:
+        ``(merges, last carries)``: one merge per date, one delayed carry per chunk.
+    """
     tag = uuid.uuid4().hex
     snap = dask.delayed(snapshot, name=f"vp-snapshot-{tag}")
     shared = dask.delayed(spec, name=f"vp-spec-{tag}")
     step = dask.delayed(run_step, nout=2, pure=False)
     per_chunk: list[list] = []
+    lasts = []
     for chunk in chunks:
-        carry, results = None, []
+        carry, results = (first(chunk) if first else None), []
         for date in plan.steps:
             res, carry = step(snap, shared, chunk, date, carry)
             results.append(res)
         per_chunk.append(results)
+        lasts.append(carry)
     places = [(c.rows, c.cols) for c in chunks]
     merge = dask.delayed(merge_date, pure=False)
-    return [
+    merges = [
         merge(plan.shape, places, [results[k] for results in per_chunk])
         for k in range(len(plan.steps))
     ]
+    return merges, lasts
 
 
 def run_tile(
@@ -113,6 +139,8 @@ def run_tile(
     client=None,
     scheduler: str | None = None,
     on_date: OnDate | None = None,
+    first: FirstCarry | None = None,
+    keep: bool = False,
 ) -> tuple[np.ndarray, RunReport]:
     """Chunks in parallel on Dask, each chunk's dates in order, the chunks of a date merged.
 
@@ -125,6 +153,8 @@ def run_tile(
         scheduler: Local dask scheduler without a client (default ``threads``); dates are
             reported at the end.
         on_date: Per-date outcome callback.
+        first: The carry each chunk starts from (default: none, climatology).
+        keep: Keep every chunk's last carry in ``report.final``.
 
     Returns:
         ``(values (t, len(OUTPUTS), y, x) float32, report)``.
@@ -132,12 +162,13 @@ def run_tile(
     chunks = plan.chunks(chunk_size)
     report = RunReport(mode="tile", chunks=len(chunks))
     out = np.full((len(plan.steps), len(OUTPUTS), *plan.shape), np.nan, np.float32)
-    merges = tile_graph(snapshot, spec, plan, chunks)
+    merges, lasts = tile_graph(snapshot, spec, plan, chunks, first)
     done: dict[int, MergedDate] = {}
     if client is not None:
         from distributed import as_completed
 
         futures = client.compute(merges)
+        kept = client.compute(lasts) if keep else []
         index = {f.key: k for k, f in enumerate(futures)}
         for future in as_completed(futures, loop=client.loop):
             k = index[future.key]
@@ -146,8 +177,13 @@ def run_tile(
             _record(report, plan.steps[k], done[k], on_date)
             future.release()
         report.outcomes.sort(key=lambda o: o.date)
+        if keep:
+            report.final = list(zip(chunks, client.gather(kept), strict=True))
     else:
-        for k, merged in enumerate(dask.compute(*merges, scheduler=scheduler or "threads")):
+        computed = dask.compute(*merges, *(lasts if keep else ()), scheduler=scheduler or "threads")
+        for k, merged in enumerate(computed[: len(merges)]):
             out[k] = merged.values
             _record(report, plan.steps[k], merged, on_date)
+        if keep:
+            report.final = list(zip(chunks, computed[len(merges) :], strict=True))
     return out, report

@@ -17,9 +17,10 @@ from processes.exceptions import (
     NoDataAvailable,
     ProcessParameterInvalid,
 )
+from processes.production import chain
 from processes.production.outcome import RunReport
 from processes.production.params import PROCESS, Request, request
-from processes.production.paths import OnDate, run_site, run_tile
+from processes.production.paths import FirstCarry, OnDate, run_site, run_tile
 from processes.production.plan import make_plan, no_data_reason
 from processes.production.settings import ProductionSettings
 from processes.production.snapshot import SnapshotCatalogue
@@ -107,6 +108,7 @@ def run_production(
     scheduler: str | None = None,
     on_date: OnDate | None = None,
     settings: ProductionSettings | None = None,
+    hooks: chain.ChainHooks | None = None,
 ) -> tuple[xr.DataArray, RunReport]:
     """Run ``vp_lai_fapar`` and also return how it went (job runners and benchmarks).
 
@@ -128,6 +130,7 @@ def run_production(
         scheduler: Local dask scheduler of the tile path without a client.
         on_date: ``callback(date, ok, error)`` once per produced step date.
         settings: Operator settings (default: from the environment).
+        hooks: Where a job keeps the chain's state between runs, and its progress callback.
 
     Returns:
         ``(cube, report)``: the cube ``(t, bands, y, x)`` float32 with :data:`OUTPUTS` bands
@@ -155,7 +158,13 @@ def run_production(
     if wanted is not None:
         # the chain stops after the last wanted date; earlier dates run for their posterior
         plan = dataclasses.replace(plan, steps=plan.steps[: max(wanted) + 1])
-        on_date = _only(on_date, {plan.steps[k] for k in wanted})
+    hooks = hooks or chain.ChainHooks()
+    first, skip = _resume(hooks, req, plan, wanted)
+    if skip:
+        plan = dataclasses.replace(plan, steps=plan.steps[skip:])
+        wanted = [k - skip for k in wanted or ()]
+    produced = plan.steps if wanted is None else [plan.steps[k] for k in wanted]
+    on_date = _only(on_date, set(produced), hooks.on_progress)
     spec = StepSpec(
         req.sensors, req.half_window, RetrievalConfig(max_iter=settings.max_iterations),
         settings.srf_step,
@@ -164,11 +173,16 @@ def run_production(
     if path == "auto":
         path = "site" if plan.shape[0] * plan.shape[1] <= settings.site_max_pixels else "tile"
     planned = time.perf_counter() - t0
+    keep = hooks.save_to is not None
     if path == "site":
-        values, report = run_site(snapshot, spec, plan, on_date)
+        values, report = run_site(snapshot, spec, plan, on_date, first, keep)
     else:
-        values, report = run_tile(snapshot, spec, plan, req.chunk_size, client, scheduler, on_date)
+        values, report = run_tile(
+            snapshot, spec, plan, req.chunk_size, client, scheduler, on_date, first, keep
+        )
     report.seconds["plan"] = planned
+    if keep:
+        _save_state(hooks, plan, report)
     if wanted is not None:
         values = values[wanted]
         report.outcomes = [o for o in report.outcomes if o.date in set(req.dates)]
@@ -194,16 +208,64 @@ def _wanted(req: Request, plan) -> list[int] | None:
     return [index[d] for d in req.dates]
 
 
-def _only(on_date: OnDate | None, dates: set) -> OnDate | None:
-    """The callback, called for the produced dates only."""
-    if on_date is None:
+def _only(
+    on_date: OnDate | None, dates: set, on_progress: Callable[[int, int], None] | None = None
+) -> OnDate | None:
+    """The callback, called for the produced dates only, and progress after each of them."""
+    if on_date is None and on_progress is None:
         return None
+    done: set = set()
 
     def report(date, ok, error=None):
-        if date in dates:
+        if date not in dates:
+            return
+        if on_date is not None:
             on_date(date, ok, error)
+        done.add(date)
+        if on_progress is not None:
+            on_progress(len(done), len(dates))
 
     return report
+
+
+def _resume(
+    hooks: chain.ChainHooks, req: Request, plan, wanted: list[int] | None
+) -> tuple[FirstCarry | None, int]:
+    """Where the chain starts: ``(first carry, steps skipped)`` from the hooks' prior state.
+
+    The prior is used when its date is the step before one of the plan's steps and no wanted
+    date lies before that step; the steps before it (a spin-up) are then skipped.
+    """
+    if hooks.prior is None:
+        return None, 0
+    try:
+        state = chain.ChainState.load(hooks.prior)
+    except (OSError, ValueError, KeyError) as e:
+        hooks.on_note(f"no usable prior state ({type(e).__name__}); the chain spins up.")
+        return None, 0
+    k = chain.resume_index(state, plan.steps, req.interval)
+    first_wanted = 0 if wanted is None else min(wanted)
+    if not state.matches(plan) or k is None or k > first_wanted:
+        hooks.on_note(
+            f"the prior state of {state.date:%Y-%m-%d} does not precede this run's dates on "
+            "its grid; the chain spins up."
+        )
+        return None, 0
+    hooks.on_note(
+        f"starting from the posterior of {state.date:%Y-%m-%d}"
+        + (f" (spin-up of {k} step(s) skipped)." if k else ".")
+    )
+    return state.carry_for, k
+
+
+def _save_state(hooks: chain.ChainHooks, plan, report: RunReport) -> None:
+    """Write the final posterior for a later run (nothing when no chunk has one)."""
+    state = chain.ChainState.from_carries(plan, plan.steps[-1], report.final)
+    if state is None or hooks.save_to is None:
+        hooks.on_note("no posterior to keep for a later run.")
+        return
+    state.save(hooks.save_to)
+    hooks.on_note(f"posterior of {state.date:%Y-%m-%d} kept for the next run.")
 
 
 def make_vp_lai_fapar(
@@ -213,8 +275,9 @@ def make_vp_lai_fapar(
     scheduler: str | None = None,
     on_date: OnDate | None = None,
     settings: ProductionSettings | None = None,
+    hooks: chain.ChainHooks | None = None,
 ) -> Callable[..., xr.DataArray]:
-    """Bind ``vp_lai_fapar`` to a catalogue (and, for jobs, a Dask client and a date callback).
+    """Bind ``vp_lai_fapar`` to a catalogue (and, for jobs, a Dask client, callbacks and hooks).
 
     Returns:
         The process function ``vp_lai_fapar(geometry, start, end, interval, window, sensors,
@@ -236,7 +299,7 @@ def make_vp_lai_fapar(
         """openEO process ``vp_lai_fapar`` (see :func:`run_production`)."""
         cube, _report = run_production(
             catalogue, geometry, start, end, interval, window, sensors, mode, chunk_size, dates,
-            client=client, scheduler=scheduler, on_date=on_date, settings=settings,
+            client=client, scheduler=scheduler, on_date=on_date, settings=settings, hooks=hooks,
         )  # fmt: skip
         return cube
 

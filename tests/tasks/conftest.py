@@ -6,19 +6,41 @@ import asyncio
 
 import pytest
 
-from backend.auth.admin import add_user
+from backend.auth.admin import add_user, issue_token
 from ingest.grid import PROBAV_1KM
 from ingest.sites import Site, store_sites
 from stac.pool import open_pool
-from tests.production.conftest import COL0, ROW0, TILE, ingest_set, registry, simulate_set
+from tests.production.conftest import (
+    COL0,
+    ROW0,
+    TILE,
+    catalogue,
+    ingest_set,
+    products,
+    registry,
+    simulate_set,
+)
 
-__all__ = ["registry"]  # the session fixture, shared with the production tests
+__all__ = ["catalogue", "products", "registry"]  # fixtures shared with the production tests
 
 
 @pytest.fixture
 def system(pgstac_dsn) -> str:
     """The system user owning generated tasks."""
     return add_user(pgstac_dsn, "ops", "pw-ops-123456", ("system",)).user_id
+
+
+@pytest.fixture
+def ops_api(client, pgstac_dsn, system):
+    """``ops_api(path)`` → the JSON of ``GET /openeo/1.2<path>`` as the system user."""
+    headers = {"Authorization": f"Bearer basic//{issue_token(pgstac_dsn, 'ops')}"}
+
+    def get(path: str) -> dict:
+        response = client.get(f"/openeo/1.2{path}", headers=headers)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    return get
 
 
 def site_at(code: str, row: int, col: int, years=(2019,)) -> Site:

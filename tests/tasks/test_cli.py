@@ -55,3 +55,16 @@ def test_schedule_add_list_and_a_scheduler_pass(pgstac_dsn, system):
     assert "X18Y02" in canopy(pgstac_dsn, "schedule", "list").output
     once = canopy(pgstac_dsn, "scheduler", "--once")
     assert once.exit_code == 0, once.output
+
+
+def test_publish_flag_overrides_the_setting(pgstac_dsn, system):
+    import psycopg
+
+    args = ("tasks", "tiles", "--start", "2019-06-01", "--end", "2019-07-01", "--tiles")
+    assert canopy(pgstac_dsn, *args, "X18Y02", "--publish").exit_code == 0
+    assert canopy(pgstac_dsn, *args, "X19Y02").exit_code == 0
+    with psycopg.connect(pgstac_dsn) as conn:
+        rows = conn.execute(
+            "SELECT conf->>'tile', (conf->>'publish')::boolean FROM canopy.jobs ORDER BY 1"
+        ).fetchall()
+    assert rows == [("X18Y02", True), ("X19Y02", False)]

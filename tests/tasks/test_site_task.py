@@ -1,4 +1,5 @@
-"""A site task end to end (generate → site worker → outputs) and the restart of its failed dates."""
+"""A site task end to end (generate → site worker → outputs) and the restart of its failed dates,
+whose results then show every date once."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import xarray as xr
 from backend.tasks import ops
 from backend.tasks.generate import generate_sites
 from tests.conftest import wait_for
+from tests.tasks.test_killed_task import result_items
 
 
 def _final(jobs, job_id):
@@ -23,7 +25,16 @@ def _final(jobs, job_id):
 
 
 def test_incomplete_site_task_restarts_only_its_failed_dates(
-    db, jobs, site_set, system, start_worker, stac_settings, job_settings, tmp_path
+    db,
+    jobs,
+    site_set,
+    system,
+    start_worker,
+    stac_settings,
+    job_settings,
+    tmp_path,
+    ops_api,
+    pgstac_dsn,
 ):
     broken = next(p for p in site_set.products if "20190609" in p.name)
     good = tmp_path / "good.nc"
@@ -58,14 +69,29 @@ def test_incomplete_site_task_restarts_only_its_failed_dates(
     assert vp["arguments"]["dates"] == failed
     merged = ops.merged_outcomes(again)
     assert len(merged) == 73 and set(merged.values()) == {"ok"}
+    # the results show every date once: the first run's, with the restart's two replacing theirs
     (second,) = again["result"]["files"]
     with xr.open_dataset(second["href"]) as ds:
-        assert [str(t)[:10] for t in ds["t"].values] == failed
-        assert np.isfinite(ds["LAI"].values).mean() > 0.8
-    # the first run's file is kept beside the new one, not overwritten
+        days = [str(t)[:10] for t in ds["t"].values]
+        assert len(days) == 73 == len(set(days)) and days == sorted(merged)
+        assert np.isfinite(ds["LAI"].sel(t=failed).values).mean() > 0.8
+        np.testing.assert_array_equal(ds["LAI"].sel(t="2019-06-15").values, expected_0615)
+        assert ds.attrs["failed_dates"] == "" and ds["crs"].dims == ()  # grid mapping kept
+        assert ds["LAI"].attrs.get("grid_mapping") == "crs"
+    results = ops_api(f"/jobs/{job_id}/results")
+    assert list(results["assets"]) == ["openEO.nc"]
+    assert [t[:10] for t in results["extent"]["temporal"]["interval"][0]] == [
+        "2019-01-01", "2019-12-27",
+    ]  # fmt: skip
+    (item_id,) = wait_for(lambda: result_items(pgstac_dsn), what="the catalogue")
+    item = ops_api(f"/jobs/{job_id}/results/items/openEO.nc")
+    assert item_id == f"{job_id}-openEO.nc"
+    assert item["properties"]["start_datetime"].startswith("2019-01-01")
+    assert item["properties"]["end_datetime"].startswith("2019-12-27")
+    # the first run's file is kept aside as it was
     kept = jobs_dir / job_id / "runs" / "1"
     assert [p.suffix for p in kept.iterdir()] == [".nc"]
     with xr.open_dataset(next(kept.iterdir())) as ds:
-        np.testing.assert_array_equal(ds["LAI"].sel(t="2019-06-15").values, expected_0615)
+        assert np.isnan(ds["LAI"].sel(t="2019-06-10").values).all()
     shown = db(ops.show_task, job_id)
     assert shown["conf"]["kept_outcomes"] and shown["last_error"] is None
