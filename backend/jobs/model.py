@@ -86,6 +86,12 @@ def job_document(row: dict[str, Any]) -> dict[str, Any]:
         out["usage"] = row["usage"]
     out["canopy:type"] = row["type"]
     out["canopy:status"] = row["status"]
-    if row.get("outcomes"):
-        out["canopy:outcomes"] = row["outcomes"]
+    if outcomes := merged_outcomes(row):
+        out["canopy:outcomes"] = outcomes
     return out
+
+
+def merged_outcomes(row: dict[str, Any]) -> dict[str, str]:
+    """Per-date outcomes over a task's runs: dates kept from earlier runs, then the last run."""
+    kept = dict((row.get("conf") or {}).get("kept_outcomes") or {})
+    return dict(sorted({**kept, **(row.get("outcomes") or {})}.items()))

@@ -10,19 +10,13 @@ from typing import Any
 
 import asyncpg
 
-from backend.jobs.model import Status
+from backend.jobs.model import Status, merged_outcomes
 from backend.jobs.store import JobStore
 from backend.tasks.conf import graph
 from backend.tasks.store import TaskError, last_error, select_tasks
 
 _RESTART_KEYS = ("dates", "kept_outcomes")
 """Conf keys a restart manages itself; ``--set`` may not change them."""
-
-
-def merged_outcomes(row: dict[str, Any]) -> dict[str, str]:
-    """Per-date outcomes over the task's runs: dates kept from earlier runs, then the last run."""
-    kept = dict((row.get("conf") or {}).get("kept_outcomes") or {})
-    return dict(sorted({**kept, **(row.get("outcomes") or {})}.items()))
 
 
 async def show_task(pool: asyncpg.Pool, job_id: str) -> dict[str, Any]:

@@ -78,6 +78,7 @@ def test_incomplete_site_task_restarts_only_its_failed_dates(
         np.testing.assert_array_equal(ds["LAI"].sel(t="2019-06-15").values, expected_0615)
         assert ds.attrs["failed_dates"] == "" and ds["crs"].dims == ()  # grid mapping kept
         assert ds["LAI"].attrs.get("grid_mapping") == "crs"
+    assert ops_api(f"/jobs/{job_id}")["canopy:outcomes"] == merged
     results = ops_api(f"/jobs/{job_id}/results")
     assert list(results["assets"]) == ["openEO.nc"]
     assert [t[:10] for t in results["extent"]["temporal"]["interval"][0]] == [
