@@ -22,8 +22,10 @@ from processes.preprocess.smac import smac_atmosphere, toc_to_toa
 #: shaped like lat (the geometry keywords let a BRDF truth such as ``CanopyTruth`` see the view).
 TocTruth = Callable[..., NDArray]
 
-#: TOA reflectance of cloud tops (bright, nearly flat).
-CLOUD_TOA = {"RED": 0.55, "NIR": 0.52, "SWIR": 0.35, "I1": 0.55, "I2": 0.52, "I3": 0.35}
+#: TOA reflectance of cloud tops (bright, nearly flat; lower in the SWIR).
+CLOUD_TOA = {"RED": 0.55, "NIR": 0.52, "SWIR": 0.35, "I1": 0.55, "I2": 0.52, "I3": 0.35,
+             "M3": 0.57, "M4": 0.56, "M5": 0.55, "M7": 0.52, "M8": 0.45, "M10": 0.35,
+             "M11": 0.25}  # fmt: skip
 
 
 def _iso(t: np.datetime64) -> str:

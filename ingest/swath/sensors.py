@@ -43,14 +43,15 @@ AVHRR = SwathSensor(
     ascending=False,
 )
 
-#: SNPP-VIIRS imagery bands I1-I3, sampled at 750 m (half the native 375 m samples) over ±56.28°.
+#: SNPP-VIIRS, the registry's reflective bands (imagery I1-I3 and moderate M3-M11), sampled at
+#: 750 m (the M-band pixel; half the native 375 m I-band samples) over ±56.28°.
 VIIRS = SwathSensor(
     sensor="VIIRS",
     platform="SNPP",
     geometry=ScannerGeometry(
         altitude_km=834.0, max_scan_deg=56.28, n_pixels=3200, line_spacing_km=0.75
     ),
-    bands=("I1", "I2", "I3"),
+    bands=("I1", "I2", "I3", "M3", "M4", "M5", "M7", "M8", "M10", "M11"),
     ascending=True,
 )
 

@@ -46,6 +46,7 @@ class CanopyTruth:
         cloud_cover: float = 0.15,
         model: GeneratingModel = TWIN,
         cell: int = 4,
+        static_soil: bool = False,
     ) -> None:
         """Build the truth.
 
@@ -62,6 +63,10 @@ class CanopyTruth:
                 beyond the window) and interpolated: nearest-neighbour tiling takes a swath
                 pixel up to half a swath pixel away (≈1.5 km at the AVHRR swath edge), and on a
                 1 km landscape that shift alone gives red TOC errors of ~50 % at class edges.
+            static_soil: hold the soil dry fraction ψ at its mean over the days (no rain
+                events). The retrieval holds the state constant over its ±5-day window; with
+                red, NIR and SWIR only it cannot tell a rain-darkened soil from more leaves
+                (docs/preprocess.md, "End-to-end accuracy"), and this switch isolates that.
         """
         self.grid_lat, self.grid_lon = np.asarray(lat, float), np.asarray(lon, float)
         step = cell * abs(float(self.grid_lon[1] - self.grid_lon[0]))
@@ -81,6 +86,8 @@ class CanopyTruth:
         wx = weather(np.random.default_rng([seed, 1]), doy, self.lat, land)
         self.leaf = {k: leaf[k][:, fill[0], fill[1]] for k in _LEAF}
         self.soil_dry = wx["soil_dry"][:, fill[0], fill[1]]
+        if static_soil:
+            self.soil_dry = np.broadcast_to(self.soil_dry.mean(axis=0), self.soil_dry.shape)
         n = land.params["n"] if model.leaf_n is None else np.full(shape, model.leaf_n)
         static = {"n": n, "cm": land.params["cm"], "ala": land.params["ala"],
                   "soil_brightness": land.soil_brightness}  # fmt: skip

@@ -31,7 +31,8 @@ class BandCoefficients:
     note: str = ""
     """Why this set was chosen, and the expected bias for proxies."""
     quality_bit: int | None = None
-    """Bit of the L2B status map carrying this band's radiometric quality (4-7)."""
+    """Bit of the L2B status map carrying this band's radiometric quality (4-7); None for
+    bands beyond the four the status map has room for (they use ``qf_rad_bit``)."""
     product_band: str | None = None
     """Band name in the L2B product and the sensor registry when it differs (AVHRR ``B1``)."""
     qf_rad_bit: int | None = None
@@ -94,6 +95,37 @@ _TABLE: tuple[BandCoefficients, ...] = (
     BandCoefficients(
         "VIIRS", "I3", 1.61, _pair("coef_MODIS6"), proxy=True, quality_bit=_SWIR, qf_rad_bit=2,
         note="MODIS6 (1628-1652 nm) for I3 (1580-1640 nm).",
+    ),
+    # SNPP-VIIRS moderate bands of the registry (ingest/sensors/snpp-viirs.yaml): M3 is the only
+    # blue band, and the retrieval needs one (docs/preprocess.md, "End-to-end accuracy").
+    # Only M3 has a status-map bit (blue); all carry a QF_RAD bit.
+    BandCoefficients(
+        "VIIRS", "M3", 0.488, _pair("coef_MODIS3"), proxy=True, quality_bit=_BLUE, qf_rad_bit=3,
+        note="MODIS3 (459-479 nm) for M3 (478-498 nm): more Rayleigh at 469 nm than at 488 nm.",
+    ),
+    BandCoefficients(
+        "VIIRS", "M4", 0.555, _pair("coef_MODIS4"), proxy=True, qf_rad_bit=4,
+        note="MODIS4 (545-565 nm) for M4 (545-565 nm): same band.",
+    ),
+    BandCoefficients(
+        "VIIRS", "M5", 0.672, _pair("coef_MODIS1"), proxy=True, qf_rad_bit=5,
+        note="MODIS1 (620-670 nm) for M5 (662-682 nm): no MODIS 667 nm set is shipped.",
+    ),
+    BandCoefficients(
+        "VIIRS", "M7", 0.865, _pair("coef_MODIS2"), proxy=True, qf_rad_bit=6,
+        note="MODIS2 (841-876 nm) for M7 (846-885 nm), as I2.",
+    ),
+    BandCoefficients(
+        "VIIRS", "M8", 1.24, _pair("coef_MODIS5"), proxy=True, qf_rad_bit=7,
+        note="MODIS5 (1230-1250 nm) for M8 (1230-1250 nm): same band.",
+    ),
+    BandCoefficients(
+        "VIIRS", "M10", 1.61, _pair("coef_MODIS6"), proxy=True, qf_rad_bit=8,
+        note="MODIS6 (1628-1652 nm) for M10 (1580-1640 nm), as I3.",
+    ),
+    BandCoefficients(
+        "VIIRS", "M11", 2.25, _pair("coef_MODIS7"), proxy=True, qf_rad_bit=9,
+        note="MODIS7 (2105-2155 nm) for M11 (2225-2275 nm): 120 nm apart, H2O/CH4 differ.",
     ),
     # PROBA-V: VGT2 is the same band design (SWIR 1610 vs 1665 nm).
     BandCoefficients("PROBAV", "BLUE", 0.46, _pair("coef_VGT2_B0"), proxy=True, quality_bit=_BLUE,

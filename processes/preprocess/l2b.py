@@ -16,6 +16,11 @@ from processes.preprocess.tiling import FLAGS_FILL
 
 SCALE = 0.0005
 FILL = -1
+#: TOC_ERR holds σ / UNCERTAINTY_FACTOR: the C3S convention that the sensor registry declares
+#: (``uncertainty_factor: 2.236068`` = √5 for every band of ingest/sensors/*.yaml), so that
+#: the reader's ``uncertainty_factor · TOC_ERR`` is the 1σ that SMAC propagated. A test checks
+#: the registry entries of the swath sensors against it.
+UNCERTAINTY_FACTOR = float(np.sqrt(5.0))
 #: Cloud states of status-map bits 0-1.
 CLEAR, UNDEFINED, CLOUD = 0b00, 0b10, 0b11
 _WGS84_WKT = (
@@ -38,7 +43,8 @@ def status_map(ds: xr.Dataset) -> np.ndarray:
     sm |= np.where(observed & (flags & FLAG_LAND > 0), 0x08, 0).astype(np.uint8)
     for band in band_names(ds):
         bit = band_coefficients(ds.attrs["sensor"], band).quality_bit
-        sm |= np.where(_radiometry_ok(ds, band), 1 << bit, 0).astype(np.uint8)
+        if bit is not None:
+            sm |= np.where(_radiometry_ok(ds, band), 1 << bit, 0).astype(np.uint8)
     return sm
 
 
@@ -76,7 +82,7 @@ def adapt(data: xr.Dataset, product_version: str = "1.0") -> xr.Dataset:
                            "standard_name": "surface_bidirectional_reflectance",
                            "wavelength_um": wl}  # fmt: skip
         out[f"{band}_err"].attrs = {
-            "long_name": f"Uncertainty (1 sigma) of TOC {band}",
+            "long_name": f"Uncertainty of TOC {band}: 1 sigma / uncertainty_factor",
             "units": "1",
         }
     for name, long in (("sza", "solar zenith"), ("saa", "solar azimuth"),
@@ -102,10 +108,10 @@ def l2b_name(ds: xr.Dataset) -> str:
     return f"c3s_L2B_{stamp[:8]}_{ds.attrs['tile']}_{stamp[9:15]}_1KM_{ds.attrs['sensor']}_V{version}.nc"
 
 
-def _int16(group, name: str, values: np.ndarray, attrs: dict) -> None:
+def _int16(group, name: str, values: np.ndarray, attrs: dict, min_dn: int = 0) -> None:
     var = group.createVariable(name, "i2", ("lat", "lon"), fill_value=FILL, zlib=True, complevel=1)
     var.set_auto_maskandscale(False)
-    dn = np.round(np.clip(values, 0.0, 32767 * SCALE) / SCALE)
+    dn = np.maximum(np.round(np.clip(values, 0.0, 32767 * SCALE) / SCALE), min_dn)
     var[:] = np.where(np.isfinite(values), dn, FILL).astype(np.int16)
     var.setncatts({**attrs, "scale_factor": np.float32(SCALE), "add_offset": np.float32(0.0),
                    "grid_mapping": "crs"})  # fmt: skip
@@ -155,7 +161,10 @@ def write_l2b(data: xr.Dataset, out_dir: str | Path) -> Path:
             name = band_coefficients(data.attrs["sensor"], band).l2b_band
             grp = nc.createGroup(f"LEVEL2B/RADIOMETRY/{name}")
             _int16(grp, "TOC", data[band].values, data[band].attrs)
-            _int16(grp, "TOC_ERR", data[f"{band}_err"].values, data[f"{band}_err"].attrs)
+            err_attrs = {**data[f"{band}_err"].attrs, "uncertainty_factor": UNCERTAINTY_FACTOR}
+            # σ/√5 below half a DN (dark water in the SWIR) would read as an exact 0: keep 1 DN
+            _int16(grp, "TOC_ERR", data[f"{band}_err"].values / UNCERTAINTY_FACTOR, err_attrs,
+                   min_dn=1)  # fmt: skip
         geo = nc.createGroup("LEVEL2B/GEOMETRY")
         for name, target in (("sza", geo), ("saa", geo)):
             v = target.createVariable(name.upper(), "f4", ("lat", "lon"), zlib=True, complevel=1,

@@ -1,116 +1,77 @@
 """End to end: simulated Metop-AVHRR L1B → SMAC → tiles → L2B files → OptiSAIL, against truth.
 
-The truth is ``canopy simulate``'s (landscape, phenology, PROSPECT-D + 4SAIL, identical twin)
-on a 16 × 16 pixel window of X18Y02 over 15 days; TOA = SMAC forward over known meteo and a
-DEM, plus 2 % noise. The correction gets the meteo perturbed by one 1σ draw of the default error
-model per segment (AOT ±0.05, H2O ±20 %, O3 ±0.02 cm-atm, SLP ±5 hPa). The retrieval runs twice:
-on the pre-processed L2B files, and on the same cube with the TOC replaced by the truth (perfect
-pre-processing). Metop has its own SMAC coefficients, so no proxy relaxation applies.
+The chain (``e2e.py``) runs on a truth whose soil dry fraction is held constant over the 15
+days (``static_soil``): with red, NIR and SWIR only, the retrieval cannot tell a soil darkened by
+rain inside its ±5-day window from more leaves (+0.7 LAI bias with perfect TOC, measured below
+and in docs/preprocess.md, "End-to-end accuracy"), a retrieval matter that would hide what the
+pre-processing costs. The VIIRS test (blue M3 band) runs with the rain events. Metop has its
+own SMAC coefficients, so no proxy allowance applies.
 """
 
 from __future__ import annotations
-
-from datetime import date
 
 import numpy as np
 import pytest
 
 from ingest.registry import load_registry
-from ingest.swath.generator import generate_segment
-from ingest.swath.scene import SimpleScene, synthetic_dem, synthetic_meteo
 from ingest.swath.sensors import AVHRR
-from ingest.swath.truth import CanopyTruth
-from processes.grid import PROBAV_1KM
-from processes.io import open_l2b_many
 from processes.preprocess.workflows import avhrr_workflow
+from processes.retrieval.bands import make_bands
+from processes.retrieval.forward import band_reflectance
 from processes.retrieval.process import optisail
+from processes.retrieval.state import FIXED
+from tests.preprocess.e2e import (
+    MODEL_ERROR_TARGETS,
+    TWIN_TARGETS,
+    Chain,
+    make_truth,
+    meets,
+    metrics,
+    perfect_cube,
+    simulate_l2b,
+    window,
+)
 
-TILE, ROWS, COLS = "X18Y02", slice(560, 576), slice(560, 576)
-DAYS, START = 15, date(2020, 6, 1)
-BANDS = {"RED": "B1", "NIR": "B2", "SWIR": "B3A"}
-LAT_RANGE, LON_RANGE = (44.0, 56.0), (-6.0, 16.0)
-
-
-def _perturbed(meteo, rng):
-    e = rng.standard_normal(4)
-    out = meteo.copy()
-    out["TOTEXTTAU"] = np.maximum(meteo["TOTEXTTAU"] + 0.05 * e[0], 0.0)
-    out["TQV"] = meteo["TQV"] * (1 + 0.2 * e[1])
-    out["TO3"] = meteo["TO3"] + 20.0 * e[2]  # Dobsons
-    out["SLP"] = meteo["SLP"] + 500.0 * e[3]  # Pa
-    return out
-
-
-def _metrics(res, truth) -> dict:
-    lai, lai_u, fap, fap_u, lai_t, fap_t = ([] for _ in range(6))
-    for t in res["t"].values:
-        r = res.sel(t=t)
-        lai.append(r.sel(bands="LAI").values), lai_u.append(r.sel(bands="LAI_unc").values)
-        fap.append(r.sel(bands="fAPAR").values), fap_u.append(r.sel(bands="fAPAR_unc").values)
-        lai_t.append(truth.lai(t)), fap_t.append(truth.fapar(t))
-    lai, lai_u, fap, fap_u, lai_t, fap_t = map(np.array, (lai, lai_u, fap, fap_u, lai_t, fap_t))
-    ok = np.isfinite(lai)
-    e, ef, low = (lai - lai_t)[ok], (fap - fap_t)[ok], lai_t[ok] <= 4
-    return {
-        "valid": float(ok.mean()),
-        "lai_rmse": float(np.sqrt(np.mean(e[low] ** 2))),
-        "lai_bias": float(np.mean(e[low])),
-        "fapar_rmse": float(np.sqrt(np.mean(ef**2))),
-        "fapar_bias": float(np.mean(ef)),
-        "lai_cal": float(np.mean(np.abs(e[low]) <= lai_u[ok][low])),
-        "fapar_cal": float(np.mean(np.abs(ef) <= fap_u[ok])),
-    }
+CHAIN = Chain("metop-avhrr", AVHRR, avhrr_workflow, local_hour=9.5)
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("l2b")
-    sensor = load_registry()["metop-avhrr"]
-    lat, lon = PROBAV_1KM.pixel_centres(TILE, ROWS, COLS)
-    truth = CanopyTruth(lat, lon, START, DAYS, sensor, seed=3, cell=8)
-    dem = synthetic_dem(LAT_RANGE, LON_RANGE, SimpleScene(seed=3))
-    bbox = (lon.min() - 0.05, lat.min() - 0.05, lon.max() + 0.05, lat.max() + 0.05)
-    rng = np.random.default_rng(5)
-    paths = []
-    for d in range(DAYS):
-        day = np.datetime64(START) + np.timedelta64(d, "D")
-        meteo = synthetic_meteo(LAT_RANGE, LON_RANGE, day, hours=24, seed=100 + d)
-        offset = rng.uniform(-10, 10)  # nadir longitude east of the window: view zenith 0-45°
-        utc_h = 9.5 - (lon.mean() + offset) / 15  # 09:30 local, descending
-        t0 = np.datetime64(day, "s") + np.timedelta64(int(utc_h * 3600), "s")
-        l1b, _ = generate_segment(AVHRR, t0, lat.mean() + 2.5 - 0.25 * offset, lon.mean() + offset,
-                                  700, meteo, dem, truth, noise_rel=0.02, seed=d, bbox=bbox)  # fmt: skip
-        paths += avhrr_workflow(l1b, _perturbed(meteo, rng), dem, out, tiles=[TILE])
-    vp = sensor.vp()
-    cube = open_l2b_many(paths, vp, (lon.min(), lat.min(), lon.max(), lat.max()))
-    # perfect pre-processing: the same cube with the truth TOC at each pixel's geometry
-    perfect = cube.copy()
-    la, lo = np.meshgrid(lat, lon, indexing="ij")
-    toc_err = {}
-    for i, t in enumerate(cube["t"].values):
-        c = cube.isel(t=i)
-        geometry = {k: c.sel(bands=k).values for k in ("sza", "saa", "vza", "vaa")}
-        clear = c.sel(bands="clear").values > 0
-        for band, name in BANDS.items():
-            ref = truth.toc(la, lo, band, 0.0, t, **geometry)
-            j = list(cube["bands"].values).index(name)
-            perfect.values[i, j] = np.where(clear, ref, perfect.values[i, j])
-            err = (c.sel(bands=name).values - ref)[clear]
-            sigma = c.sel(bands=f"{name}_unc").values[clear]
-            toc_err.setdefault(band, []).append((err, sigma))
-    toc_err = {
-        b: tuple(np.concatenate(x) for x in zip(*v, strict=True)) for b, v in toc_err.items()
-    }
-    got = _metrics(optisail(cube), truth)
-    ideal = _metrics(optisail(perfect), truth)
-    print("\npre-processed:", got, "\nperfect TOC:  ", ideal)
-    return {"paths": paths, "toc": toc_err, "got": got, "ideal": ideal, "cube": cube}
+    truth = make_truth(CHAIN, static_soil=True)
+    cube = simulate_l2b(CHAIN, truth, tmp_path_factory.mktemp("l2b"))
+    perfect, toc = perfect_cube(CHAIN, cube, truth)
+    rain = make_truth(CHAIN)  # the same truth with its rain events
+    perfect_rain, _ = perfect_cube(CHAIN, cube, rain)
+    got, ideal = metrics(optisail(cube), truth), metrics(optisail(perfect), truth)
+    ideal_rain = metrics(optisail(perfect_rain), rain)
+    print(f"\npre-processed: {got}\nperfect TOC:   {ideal}\nperfect, rain: {ideal_rain}")
+    return {"truth": truth, "cube": cube, "toc": toc, "got": got, "ideal": ideal,
+            "ideal_rain": ideal_rain}  # fmt: skip
 
 
 def test_every_day_gives_a_tile_and_clear_pixels(run):
-    assert len(run["paths"]) == DAYS
-    clear = run["cube"].sel(bands="clear").values
-    assert 0.6 < clear.mean() < 0.95  # ~15 % cloud, moving every day
+    cube = run["cube"]
+    assert cube.sizes["t"] == 15
+    assert 0.6 < cube.sel(bands="clear").values.mean() < 0.97  # ~15 % cloud, moving every day
+
+
+def test_truth_is_the_retrievals_model_at_the_tiled_geometry(run):
+    # Conventions check: the swath truth (registry SRFs, saa − vaa, swath view angles) equals
+    # the retrieval's own forward model at the geometry the L2B files carry.
+    cube, truth = run["cube"], run["truth"]
+    lat, lon = window()
+    la, lo = np.meshgrid(lat, lon, indexing="ij")
+    sensor = load_registry()["metop-avhrr"]
+    bands = make_bands([b.name for b in sensor.bands], [b.srf.centre for b in sensor.bands],
+                       [b.srf.fwhm for b in sensor.bands], 10.0)  # fmt: skip
+    for i in (0, 7, 14):
+        c, t = cube.isel(t=i), cube["t"].values[i]
+        g = {k: c.sel(bands=k).values.ravel()[:, None] for k in ("sza", "saa", "vza", "vaa")}
+        state = {**truth.state(la, lo, t), "ant": 0.0, "hotspot": FIXED["hotspot"]}
+        model = band_reflectance(state, g["sza"], g["vza"], g["saa"] - g["vaa"], bands)[:, 0]
+        for j, name in enumerate(("RED", "NIR", "SWIR")):
+            ref = truth.toc(la, lo, name, 0.0, t, **{k: v[:, 0] for k, v in g.items()})
+            np.testing.assert_allclose(ref.ravel(), model[:, j], rtol=0, atol=1e-9)
 
 
 def test_toc_matches_truth_within_its_uncertainty(run):
@@ -122,17 +83,30 @@ def test_toc_matches_truth_within_its_uncertainty(run):
         assert 0.3 < 1.4826 * np.median(np.abs(z)) < 1.5  # σ neither far too small nor too big
 
 
+def test_perfect_toc_meets_the_twin_targets(run):
+    assert run["ideal"]["valid"] > 0.95
+    assert not meets(run["ideal"], TWIN_TARGETS)
+
+
 def test_retrieval_on_preprocessed_tiles(run):
     got, ideal = run["got"], run["ideal"]
-    assert got["valid"] > 0.95 and ideal["valid"] > 0.95
-    # what the pre-processing (1σ meteo errors, noise, tiling, int16) costs against perfect TOC;
-    # Metop has its own coefficients, so no proxy relaxation. Measured: +0.07 LAI, +0.013 fAPAR.
-    assert got["lai_rmse"] <= ideal["lai_rmse"] + 0.1
-    assert abs(got["lai_bias"]) <= abs(ideal["lai_bias"]) + 0.1
-    assert got["fapar_rmse"] <= ideal["fapar_rmse"] + 0.02
-    assert abs(got["fapar_bias"]) <= abs(ideal["fapar_bias"]) + 0.01
-    # science.md §5, "with model error" column (input errors of the correction act as such).
-    # The LAI targets are NOT met, with perfect TOC either (RMSE ≈ 0.9, bias ≈ +0.7 for three
-    # AVHRR bands): a retrieval matter, reported in docs/preprocess.md, not asserted here.
-    assert got["fapar_rmse"] <= 0.07 and abs(got["fapar_bias"]) <= 0.03
-    assert 0.5 <= got["fapar_cal"] <= 0.85
+    assert got["valid"] > 0.95
+    # science.md §5 twin targets for RMSE and fAPAR bias; the LAI bias takes the model-error
+    # column: each day's meteo error is shared by every pixel and band of the scene, so the
+    # scene-mean LAI bias is one draw of a systematic error (SD ≈ 0.1 over meteo draws,
+    # docs/preprocess.md), not an average over 256 independent pixels.
+    targets = {**TWIN_TARGETS, "lai_bias": MODEL_ERROR_TARGETS["lai_bias"]}
+    assert not meets(got, targets)
+    # what the pre-processing (1σ meteo errors, 2 % noise, tiling, int16) costs: measured
+    # +0.05…0.07 LAI RMSE and +0.014 fAPAR RMSE
+    assert got["lai_rmse"] <= ideal["lai_rmse"] + 0.15
+    assert got["fapar_rmse"] <= ideal["fapar_rmse"] + 0.025
+    assert 0.5 <= got["lai_cal"] and 0.5 <= got["fapar_cal"]
+
+
+def test_rain_inside_a_window_leaves_fapar_within_the_model_error_targets(run):
+    # With the rain events, three bands give LAI bias ≈ +0.7 even from perfect TOC (not
+    # asserted: a retrieval matter, docs/preprocess.md); fAPAR stays within the targets.
+    rain = run["ideal_rain"]
+    assert rain["fapar_rmse"] <= MODEL_ERROR_TARGETS["fapar_rmse"]
+    assert abs(rain["fapar_bias"]) <= MODEL_ERROR_TARGETS["fapar_bias"]

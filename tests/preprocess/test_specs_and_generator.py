@@ -9,8 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ingest.registry import load_registry
 from ingest.swath.orbit import ScannerGeometry, swath_geolocation
+from ingest.swath.sensors import AVHRR, VIIRS
 from processes.preprocess import smac_correct, tile_project
+from processes.preprocess.bands import SENSOR_BANDS
+from processes.preprocess.l2b import UNCERTAINTY_FACTOR
 
 SPECS = Path(__file__).resolve().parents[2] / "processes" / "specs"
 
@@ -57,3 +61,14 @@ def test_generated_segment_is_deterministic(avhrr_segment, meteo, dem, scene):
     np.testing.assert_array_equal(a["RED"].values, b["RED"].values)
     assert 0.05 < avhrr_segment[1]["cloud"].values.mean() < 0.5  # SimpleScene cover 0.2
     assert a["sza"].values.max() < 60
+
+
+@pytest.mark.parametrize("sensor", [AVHRR, VIIRS])
+def test_swath_bands_are_the_registry_bands_with_its_uncertainty_convention(sensor):
+    # The L2B files must be what the registry says they are: every band it lists, and TOC_ERR
+    # such that the reader's uncertainty_factor·TOC_ERR is SMAC's 1σ.
+    entry = load_registry()[{"AVHRR": "metop-avhrr", "VIIRS": "snpp-viirs"}[sensor.sensor]]
+    products = [SENSOR_BANDS[sensor.sensor][b].l2b_band for b in sensor.bands]
+    assert sorted(products) == sorted(b.name for b in entry.bands)
+    for band in entry.bands:
+        assert band.uncertainty_factor == pytest.approx(UNCERTAINTY_FACTOR, rel=1e-6)

@@ -73,10 +73,13 @@ def test_workflow_writes_l2b_tiles_that_match_the_truth(
             toc_truth = ref[f"toc_{band}"].values[clear]
             # AVHRR: DN rounding only. VIIRS corrects on the tile, so meteo and DEM are taken at
             # the tile-pixel centre, not at the swath pixel (≤ 0.5 km apart): at lake shores the
-            # DEM drops ~100 m in that distance (≈ 12 hPa), worth a few DN in the red.
+            # DEM drops ~100 m in that distance (≈ 12 hPa), worth a few DN in the red, and more
+            # in the blue and green M3/M4 (Rayleigh scattering ∝ pressure · λ⁻⁴; measured p99
+            # 2 DN and max 9 DN in M3).
             err = np.abs(got[band][clear] - toc_truth)
-            assert np.percentile(err, 99) <= 0.0003
-            assert err.max() <= (0.0003 if order == "AVHRR" else 0.002)
+            short = SENSOR_BANDS[order][band].wavelength_um < 0.6
+            assert np.percentile(err, 99) <= (0.0012 if short else 0.0003)
+            assert err.max() <= (0.0003 if order == "AVHRR" else 0.006 if short else 0.002)
             assert np.all(got[f"{band}_err"][clear] > 0)
         assert np.all((got["SM"][clear] & 0x70) == 0x70)  # SWIR, NIR, RED quality good
 
