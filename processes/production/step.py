@@ -145,10 +145,13 @@ def run_step(
         cubes = load_window(snapshot, spec, chunk, date)
         load_s = time.perf_counter() - t0
         obs, first, blocks, layouts = [], 0, [], []
+        centre = np.datetime64(date.replace(tzinfo=None), "ns")
         for cube in cubes:
             lay = layout(cube, spec.srf_step)
             block = np.asarray(cube.values, dtype=float)
-            obs += window_observations(block, lay, first)
+            # each overpass's time from the step date: the in-window drift term (as optisail)
+            days = (lay.times - centre) / np.timedelta64(1, "D")
+            obs += window_observations(block, lay, first, days)
             blocks.append(block)
             layouts.append(lay)
             first += cube.sizes["t"]

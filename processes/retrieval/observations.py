@@ -47,6 +47,11 @@ class SensorObservations:
     Entries that share ids are bands of the same overpass seen with another band geometry
     (e.g. PROBA-V's SWIR camera): the outlier test drops them together and ``n_obs`` counts
     them once. Ids are global within one :func:`retrieve_window` call."""
+    days: np.ndarray | None = None
+    """Time of each slot relative to the step date in days, (O,) or (P, O), or None (all 0).
+
+    The state drifts between an overpass and the step date; the retrieval widens the
+    observation error by the drift of the random walk Q over that time (``RetrievalConfig``)."""
 
 
 def _usable(ob: SensorObservations) -> tuple[np.ndarray, np.ndarray]:
@@ -96,6 +101,7 @@ def compact(observations: Sequence[SensorObservations]):
             a = np.asarray(a)
             return np.take_along_axis(a, sel[..., None] if a.ndim == 3 else sel, axis=1)
 
+        days = None if ob.days is None else take(np.broadcast_to(ob.days, (npix, n_o)))
         fd = ob.diffuse_fraction
         if fd is not None and np.ndim(fd) == 3 and np.shape(fd)[1] == n_o:
             fd = take(np.broadcast_to(fd, ob.reflectance.shape))
@@ -111,17 +117,19 @@ def compact(observations: Sequence[SensorObservations]):
                 snow=None,
                 diffuse_fraction=fd,
                 view_index=take(views),
+                days=days,
             )
         )
     return out, snow_seen
 
 
 def stack(observations: Sequence[SensorObservations], model_error: tuple[float, float], npix: int):
-    """Flatten compacted entries into y, R⁻¹ (P, m) and the overpass id of every value (P, m).
+    """Flatten compacted entries into y, R⁻¹, overpass ids and |days from the step| (each (P, m)).
 
     σ² = max(uncertainty_factor·X_unc, min_rel_uncertainty·X)² + (a + b·X)² (science.md §1.4).
     """
     ys, ws, views = [np.zeros((npix, 0))], [np.zeros((npix, 0))], [np.zeros((npix, 0), int)]
+    days = [np.zeros((npix, 0))]
     for ob in observations:
         refl = np.asarray(ob.reflectance, dtype=float)
         unc = np.asarray(ob.uncertainty, dtype=float)
@@ -136,7 +144,10 @@ def stack(observations: Sequence[SensorObservations], model_error: tuple[float, 
         ys.append(np.where(usable[..., None], refl, 0.0).reshape(npix, -1))
         ws.append(w.reshape(npix, -1))
         views.append(np.repeat(np.asarray(ob.view_index), n_b, axis=1))
-    return np.concatenate(ys, 1), np.concatenate(ws, 1), np.concatenate(views, 1)
+        d = np.zeros(usable.shape) if ob.days is None else np.abs(np.asarray(ob.days, float))
+        days.append(np.repeat(np.broadcast_to(d, usable.shape), n_b, axis=1))
+    cat = (np.concatenate(a, 1) for a in (ys, ws, views, days))
+    return tuple(cat)
 
 
 def count_views(views: np.ndarray, w: np.ndarray) -> np.ndarray:

@@ -51,11 +51,12 @@ def step_dates(times: np.ndarray, interval: int, start=None, end=None) -> np.nda
 
 
 def window_observations(
-    sub: np.ndarray, lay: CubeLayout, first_view: int
+    sub: np.ndarray, lay: CubeLayout, first_view: int, days: np.ndarray | None = None
 ) -> list[SensorObservations]:
     """One sensor's observations ``(O, bands, y, x)`` of a window, one entry per band geometry.
 
-    Every slot gets the overpass id ``first_view + its position``, shared by the geometries.
+    Every slot gets the overpass id ``first_view + its position``, shared by the geometries;
+    ``days`` (O,) is each slot's time from the step date (None: the state is held constant).
     """
     npix = sub.shape[2] * sub.shape[3]
     flat = np.moveaxis(sub.reshape(sub.shape[0], sub.shape[1], npix), 2, 0)  # (P, O, bands)
@@ -76,6 +77,7 @@ def window_observations(
             g.uncertainty_factor,
             g.min_rel_uncertainty,
             view_index=views,
+            days=days,
         )
         for g in lay.groups
     ]
@@ -111,7 +113,8 @@ def _block(*blocks, layouts, steps, window, config, outputs, lat, fapar_sza):
             sel = np.flatnonzero(
                 (lay.times >= centre - window * DAY) & (lay.times < centre + window * DAY)
             )
-            obs += window_observations(blk[sel], lay, first_view)
+            days = (lay.times[sel] - centre) / DAY
+            obs += window_observations(blk[sel], lay, first_view, days)
             first_view += sel.size
         if fapar_sza is not None:
             sza = np.full(ny * nx, float(fapar_sza))

@@ -36,7 +36,14 @@ from processes.retrieval.products import (
     covariance_bands,
     fluxes_with_gradient,
 )
-from processes.retrieval.state import NAMES, bounds, to_physical, to_transformed
+from processes.retrieval.state import (
+    NAMES,
+    bounds,
+    dphys_dtrans,
+    process_noise,
+    to_physical,
+    to_transformed,
+)
 
 __all__ = [
     "CORE_OUTPUTS",
@@ -76,7 +83,7 @@ class RetrievalConfig:
     """Drop an observation when any band has |r|/σ above this, then re-solve once."""
     model_error: tuple[float, float] = (0.005, 0.03)
     """Model-error floor σ = a + b·ρ added in quadrature (calibrated on ``canopy simulate``
-    products; it also absorbs the state changing inside a window: docs/retrieval.md)."""
+    products; it also absorbs part of the state changing inside a window: docs/retrieval.md)."""
     temporal: bool = True
     """Use the previous posterior (inflated by Q) as prior when available."""
     chi2_limit: float = 4.0
@@ -97,6 +104,10 @@ class RetrievalConfig:
     """Pixels whose optimum lies above this LAI are solved again from ``restart_to``."""
     restart_to: float = 2.0
     """LAI of the second start."""
+    drift: float = 0.25
+    """Scale of the state drift between an overpass and the step date: each observation's
+    variance grows by drift·(|days|/5)·Σ_j (K_j·q_j)², the random walk Q (per 5 days) seen
+    through the Jacobian at the first optimum; 0 treats the state as constant in the window."""
 
 
 def _restart_low(observations, idx, y, w, pb, bpinv, config, sol) -> None:
@@ -117,10 +128,29 @@ def _restart_low(observations, idx, y, w, pb, bpinv, config, sol) -> None:
         getattr(sol, name)[r[better]] = getattr(s2, name)[better]
 
 
-def _solve_batch(observations, idx, y, w, views, pb, bpinv, config):
-    """Solve, drop 3σ outlier overpasses, re-solve those pixels once from the first optimum."""
+def drift_weights(sol, w: np.ndarray, days: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    """R⁻¹ widened by the state's random walk between each overpass and the step date.
+
+    The window model holds the state constant, but the canopy and soil change within ±5 days
+    (growth, rain). Treating an observation |Δt| days away as one of the state at the step
+    date adds the random walk Q·|Δt|/5 d (science.md §1.5) to its error, mapped through the
+    physical-unit Jacobian K at the first optimum: σ² += scale·|Δt|/5·Σ_j K_j² q_j².
+    """
+    kp = sol.k / dphys_dtrans(sol.x)[:, None, :]
+    var = np.einsum("pmi,i->pm", kp * kp, np.diagonal(process_noise(1.0)))
+    var *= scale * days / 5.0
+    with np.errstate(divide="ignore"):
+        return np.where(w > 0, 1.0 / (1.0 / np.where(w > 0, w, 1.0) + var), 0.0)
+
+
+def _solve_batch(observations, idx, y, w, views, days, pb, bpinv, config):
+    """Solve, widen R by the in-window drift and re-solve, drop 3σ outlier overpasses and
+    re-solve those pixels once from the optimum."""
     model = transformed_model(evaluate, groups(observations, idx, config.binning), config.binning)
     sol = solve(model, y, w, pb, bpinv, max_iter=config.max_iter)
+    if config.drift > 0 and np.any(days > 0):
+        w = drift_weights(sol, w, days, config.drift)
+        sol = solve(model, y, w, pb, bpinv, x0=sol.x, max_iter=config.max_iter)
     _restart_low(observations, idx, y, w, pb, bpinv, config, sol)
     drop = outlier_observations(sol, y, w, views, config.outlier_threshold)
     redo = np.flatnonzero(drop.any(axis=1))
@@ -179,7 +209,7 @@ def retrieve_window(
     albedos = any(n in names for n in ALBEDO_OUTPUTS)
     npix = np.shape(observations[0].reflectance)[0]
     observations, snow_seen = compact(observations)
-    y, w, views = stack(observations, config.model_error, npix)
+    y, w, views, days = stack(observations, config.model_error, npix)
     water = np.zeros(npix, bool) if water is None else np.asarray(water, bool)
     w[water] = 0.0
     fapar_sza = np.broadcast_to(np.asarray(fapar_sza, dtype=float), (npix,))
@@ -195,7 +225,7 @@ def retrieve_window(
         idx = todo[start : start + config.batch]
         bpinv = np.linalg.inv(b[idx])
         sol, wf, had_outlier = _solve_batch(
-            observations, idx, y[idx], w[idx], views[idx], pb[idx], bpinv, config
+            observations, idx, y[idx], w[idx], views[idx], days[idx], pb[idx], bpinv, config
         )
         pa, pa_phys = posterior_covariance(sol.x, sol.k, wf, bpinv)
         n_obs[idx] = count_views(views[idx], wf)

@@ -91,12 +91,13 @@ def test_twin_products_are_the_retrieval_model(twin, model_error, registry):
 def test_identical_twin_meets_targets(twin):
     m = _report("twin", twin)
     assert m["n"] > 3000
-    # science.md §5 asks ≤ 0.45; these products give 0.48–0.52 per seed, 0.50 pooled: NOT met.
-    # The error is what the posterior claims (robust std of err/σ ≈ 1, asserted below): 4 bands
-    # hold little LAI information at LAI 3–4 (σ ≈ 0.7), evergreen Cm (0.015) lies 3σ from the
-    # prior (−0.3…−0.6 bias there), and the state changes inside each 10-day window
-    # (docs/retrieval.md). This bound guards against regressions, it does not claim the target.
-    assert m["lai_rmse"] <= 0.55
+    # science.md §5 asks ≤ 0.45; these products give 0.47–0.51 per seed, 0.48 pooled: NOT met.
+    # The in-window drift term took it from 0.50; grass and bare soil are near 0.3, crops 0.49;
+    # evergreen pixels (LAI 3–4, Cm 0.015 lies 3σ from the prior) carry a −0.5 bias and more
+    # than half the squared error, and with the right Cm they run up the LAI plateau instead
+    # (docs/retrieval.md, "Where the twin error comes from"). This bound guards against
+    # regressions, it does not claim the target.
+    assert m["lai_rmse"] <= 0.50
     assert abs(m["lai_bias"]) <= 0.1
     assert m["fapar_rmse"] <= 0.05
     assert abs(m["fapar_bias"]) <= 0.02
