@@ -276,3 +276,212 @@ def couple_soil(c: dict[str, np.ndarray], soil: np.ndarray) -> dict[str, np.ndar
     )
     rdot = c["rdo"] + c["tdd"] * rs * (c["tdo"] + too) / dn
     return {"rsot": rsot, "rdot": rdot}
+
+
+# --- fast path of the retrieval operator ------------------------------------------------------
+# The functions below compute the same 4SAIL reflectance factors as canopy() + couple_soil(),
+# factored for the Jacobian's repeated passes: the geometry·LAI terms (P, O, 1) are computed once
+# and shared by the ρ_l/τ_l perturbations, the leaf terms (P, 1, L) by the view perturbations,
+# and the (P, O, L) algebra is regrouped (sf + sb·r∞ = k_s·U + V, sf·r∞ + sb = k_s·U − V with
+# leaf-only U, V), which halves the work per pass.
+
+
+def lai_geometry(lai: np.ndarray, hotspot: np.ndarray, st: dict[str, np.ndarray]):
+    """Terms of 4SAIL that depend only on the geometry, the LIDF and LAI.
+
+    Args:
+        lai: Leaf area index, shape (P,); must be > 0.
+        hotspot: Hotspot size parameter, shape (P,).
+        st: Output of :func:`structure` for the same pixels.
+
+    Returns:
+        A dict of arrays of shape (P, O, 1) (``bf``, ``lai``: (P, 1, 1)).
+    """
+    ks, ko = st["ks"], st["ko"]
+    lai2 = lai[:, None]
+    tss = np.exp(-ks * lai2)
+    too = np.exp(-ko * lai2)
+    q = hotspot[:, None]
+    with np.errstate(divide="ignore"):
+        alf = np.where(q > 0.0, (st["dso"] / np.where(q > 0.0, q, 1.0)) * 2.0 / (ks + ko), 1e36)
+    tsstoo, sumint = _hotspot(alf, lai2, ko, ks)
+    e = (..., None)
+    return {
+        "ks": ks[e], "ko": ko[e], "sob": st["sob"][e], "sof": st["sof"][e],
+        "bf": st["bf"][:, None, None], "lai": lai[:, None, None],
+        "tss": tss[e], "too": too[e], "z": ((1.0 - tss * too) / (ks + ko))[e],
+        "tsstoo": tsstoo[e], "laisum": (lai2 * sumint)[e],
+    }  # fmt: skip
+
+
+def leaf_terms(rho: np.ndarray, tau: np.ndarray, g: dict[str, np.ndarray]):
+    """Diffuse leaf-layer terms (P, 1, L) of 4SAIL for the LIDF and LAI in ``g``.
+
+    Args:
+        rho: Leaf reflectance, shape (P, L).
+        tau: Leaf transmittance, shape (P, L).
+        g: Output of :func:`lai_geometry`.
+
+    Returns:
+        A dict of arrays of shape (P, 1, L).
+    """
+    rho = rho[:, None, :]
+    tau = tau[:, None, :]
+    bf = g["bf"]
+    ddb, ddf = 0.5 * (1.0 + bf), 0.5 * (1.0 - bf)
+    sigb = ddb * rho + ddf * tau
+    sigf = ddf * rho + ddb * tau
+    sigb = np.where(sigb == 0.0, 1e-36, sigb)
+    att = 1.0 - np.where(sigf == 0.0, 1e-36, sigf)
+    m = np.sqrt(att**2 - sigb**2)
+    e1 = np.exp(-m * g["lai"])
+    rinf = (att - m) / sigb
+    rinf2 = rinf * rinf
+    e12 = e1 * e1
+    denom = 1.0 - rinf2 * e12
+    return {
+        "rho": rho, "tau": tau, "m": m, "e1": e1, "rinf": rinf, "re": rinf * e1,
+        "idenom": 1.0 / denom, "irinf": 1.0 / (1.0 - rinf2),
+        "tdd": (1.0 - rinf2) * e1 / denom, "rdd": rinf * (1.0 - e12) / denom,
+        "u": 0.5 * (rho + tau) * (1.0 + rinf), "v": 0.5 * bf * (tau - rho) * (1.0 - rinf),
+    }  # fmt: skip
+
+
+def _j1_fast(k, m, lai, ek, el):
+    """J1 as :func:`_j1`, ``k`` (P, O, 1), ``m`` (P, 1, L), ``lai`` (P, 1, 1).
+
+    The near-equal branch |k − m|·t ≤ 1e-3 is rare (~0.1 % of values): computed only there.
+    """
+    kmm = k - m
+    far = el - ek
+    with np.errstate(divide="ignore", invalid="ignore"):
+        far /= kmm
+    near = np.abs(kmm) * lai <= 1e-3
+    idx = np.nonzero(near)
+    if idx[0].size:
+        shape = far.shape
+        t = np.broadcast_to(lai, shape)[idx]
+        d = kmm[idx] * t
+        s = np.broadcast_to(ek, shape)[idx] + np.broadcast_to(el, shape)[idx]
+        far[idx] = 0.5 * t * s * (1.0 - d * d / 12.0)
+    return far
+
+
+def shared_view_terms(lf: dict[str, np.ndarray], g: dict[str, np.ndarray]):
+    """The (P, O, L) factors that do not depend on LAI (reused by the LAI perturbation).
+
+    Args:
+        lf: Output of :func:`leaf_terms`.
+        g: Output of :func:`lai_geometry`.
+
+    Returns:
+        ``(xsp, xsm, xvp, xvm, w)``: sf + sb·r∞, sf·r∞ + sb, vf + vb·r∞, vf·r∞ + vb, and
+        sob·ρ + sof·τ.
+    """
+    ksu = g["ks"] * lf["u"]
+    kou = g["ko"] * lf["u"]
+    v = lf["v"]
+    w = g["sob"] * lf["rho"]
+    w += g["sof"] * lf["tau"]
+    return ksu + v, np.subtract(ksu, v, out=ksu), kou + v, np.subtract(kou, v, out=kou), w
+
+
+def bidirectional(lf, g, shared=None) -> dict[str, np.ndarray]:
+    """View-dependent 4SAIL terms over a black soil, as :func:`canopy` (``view=True``).
+
+    Args:
+        lf: Output of :func:`leaf_terms`.
+        g: Output of :func:`lai_geometry`.
+        shared: Output of :func:`shared_view_terms` for these leaf terms and geometry, or None.
+
+    Returns:
+        ``tsd, tdo, rdo, rso`` (P, O, L) and ``tss, too, tsstoo`` (P, O, 1), ``rdd, tdd``
+        (P, 1, L): the inputs of :func:`couple_soil`.
+    """
+    xsp, xsm, xvp, xvm, w = shared_view_terms(lf, g) if shared is None else shared
+    m, e1, re, idenom = lf["m"], lf["e1"], lf["re"], lf["idenom"]
+    ks, ko, tss, too, lai = g["ks"], g["ko"], g["tss"], g["too"], g["lai"]
+    kspm = ks + m
+    kopm = ko + m
+    j1ks = _j1_fast(ks, m, lai, tss, e1)
+    j1ko = _j1_fast(ko, m, lai, too, e1)
+    pss = xsp * j1ks
+    qss = tss * e1
+    np.subtract(1.0, qss, out=qss)
+    qss /= kspm
+    qss *= xsm
+    pv = xvp * j1ko
+    qv = too * e1
+    np.subtract(1.0, qv, out=qv)
+    qv /= kopm
+    qv *= xvm
+    tsd = re * qss
+    np.subtract(pss, tsd, out=tsd)
+    tsd *= idenom
+    tdo = re * qv
+    np.subtract(pv, tdo, out=tdo)
+    tdo *= idenom
+    rdo = re * pv
+    np.subtract(qv, rdo, out=rdo)
+    rdo *= idenom
+    z = g["z"]
+    # g1 = (z − J1(ks, m)·too)/(ko + m), g2 = (z − J1(ko, m)·tss)/(ks + m), in place
+    j1ks *= too
+    np.subtract(z, j1ks, out=j1ks)
+    j1ks /= kopm
+    j1ko *= tss
+    np.subtract(z, j1ko, out=j1ko)
+    j1ko /= kspm
+    rsod = xvm * j1ks
+    rsod *= xsp
+    j1ko *= xvp
+    j1ko *= xsm
+    rsod += j1ko
+    rdo_q = rdo * qss
+    pv = np.multiply(tdo, pss, out=pv)
+    rdo_q += pv
+    rdo_q *= lf["rinf"]
+    rsod -= rdo_q
+    rsod *= lf["irinf"]
+    rso = np.multiply(w, g["laisum"], out=rdo_q)
+    rso += rsod
+    return {
+        "tss": tss, "too": too, "tsstoo": g["tsstoo"], "rdd": lf["rdd"], "tdd": lf["tdd"],
+        "tsd": tsd, "tdo": tdo, "rdo": rdo, "rso": rso,
+    }  # fmt: skip
+
+
+def rsot(c: dict[str, np.ndarray], soil: np.ndarray) -> np.ndarray:
+    """Bidirectional reflectance factor of :func:`couple_soil` (``rsot`` only), fewer passes.
+
+    Args:
+        c: Output of :func:`bidirectional` (or :func:`canopy`).
+        soil: Soil reflectance, shape (P, L).
+
+    Returns:
+        ``rsot``, shape (P, O, L).
+    """
+    rs = soil[:, None, :]
+    rsdd = rs * c["rdd"]
+    fac = rs / np.maximum(1.0 - rsdd, 1e-36)
+    tss, tsd, too = c["tss"], c["tsd"], c["too"]
+    a = tss + tsd
+    a *= c["tdo"]
+    b = tss * rsdd
+    b += tsd
+    b *= too
+    a += b
+    a *= fac
+    a += c["rso"]
+    a += c["tsstoo"] * rs
+    return a
+
+
+def rdot(c: dict[str, np.ndarray], soil: np.ndarray) -> np.ndarray:
+    """Hemispherical-directional reflectance factor of :func:`couple_soil` (``rdot`` only)."""
+    rs = soil[:, None, :]
+    fac = c["tdd"] * rs / np.maximum(1.0 - rs * c["rdd"], 1e-36)
+    out = c["tdo"] + c["too"]
+    out *= fac
+    out += c["rdo"]
+    return out
