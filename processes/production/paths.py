@@ -97,6 +97,11 @@ def run_site(
     return out, report
 
 
+def _key(tag: str, k: int, chunk: Chunk) -> str:
+    """Task key of date ``k`` of a chunk (readable in dashboards and task streams)."""
+    return f"vp-step-{tag}-{k}-{chunk.rows.start}-{chunk.cols.start}"
+
+
 def tile_graph(
     snapshot: SnapshotCatalogue,
     spec: StepSpec,
@@ -117,8 +122,13 @@ def tile_graph(
     lasts = []
     for chunk in chunks:
         carry, results = (first(chunk) if first else None), []
-        for date in plan.steps:
-            res, carry = step(snap, shared, chunk, date, carry)
+        for k, date in enumerate(plan.steps):
+            # breadth-first: every chunk's date k before any date k + 1, so dates (and the
+            # job's progress) complete one by one instead of all at the very end
+            with dask.annotate(priority=-k):
+                res, carry = step(
+                    snap, shared, chunk, date, carry, dask_key_name=_key(tag, k, chunk)
+                )
             results.append(res)
         per_chunk.append(results)
         lasts.append(carry)

@@ -10,8 +10,11 @@ class ProductionSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="CANOPY_PRODUCTION_", extra="ignore")
 
-    chunk_size: int = 128
-    """Pixels per chunk side on the tile path (a chunk task holds 10 days of this many pixels)."""
+    chunk_size: int = 64
+    """Pixels per chunk side on the tile path (a chunk task holds 10 days of this many pixels).
+
+    64 keeps two workers busy on a 128² px region; re-reading a product for each chunk that
+    overlaps it costs ~1 % of the task time (benchmarks/production.py)."""
 
     site_max_pixels: int = 4096
     """``mode="auto"`` takes the site path up to this many ROI pixels, the tile path above."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import xarray as xr
-from distributed import Client, LocalCluster
+from distributed import Client, LocalCluster, get_task_stream
 
 from processes.production import run_production
 from processes.production.step import OUTPUTS
@@ -63,3 +63,28 @@ def test_site_and_tile_paths_give_the_same_pixels(catalogue, products, client):
     # measured: LAI RMSE 0.67 (bias −0.21), fAPAR RMSE 0.036 on 92 % of pixel-dates
     assert np.sqrt(np.mean(lai_err**2)) < 1.2
     assert np.sqrt(np.mean(fapar_err**2)) < 0.08
+
+
+def test_tile_path_runs_breadth_first_on_one_worker(catalogue, products):
+    # one worker: without date priorities dask runs each chunk's chain to its end first, so
+    # no date (and no job progress) completes before the very end
+    with (
+        LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None)
+        as cluster,
+        Client(cluster) as one,
+        get_task_stream(one) as stream,
+    ):  # fmt: skip
+        _, report = run_production(
+            catalogue, roi(6), *PERIOD, sensors=list(SENSORS), mode="tile", chunk_size=3,
+            client=one,
+        )  # fmt: skip
+    assert report.chunks == 4 and not report.failed
+    spans: dict[int, list[tuple[float, float]]] = {}
+    for task in stream.data:
+        if str(task["key"]).startswith("vp-step-"):
+            k = int(str(task["key"]).split("-")[3])
+            (run,) = [s for s in task["startstops"] if s["action"] == "compute"]
+            spans.setdefault(k, []).append((run["start"], run["stop"]))
+    assert sorted(spans) == [0, 1, 2] and all(len(v) == 4 for v in spans.values())
+    assert max(stop for _, stop in spans[0]) <= min(start for start, _ in spans[1])
+    assert max(stop for _, stop in spans[1]) <= min(start for start, _ in spans[2])
