@@ -26,13 +26,7 @@ def wants_publishing(row: dict[str, Any]) -> bool:
     """Whether a finished job is a task to publish (conf ``publish`` and SUCCESS)."""
     conf = row.get("conf") or {}
     return (
-        bool(conf.get("publish"))
-        and row["status"] == "SUCCESS"
-        and row["type"]
-        in (
-            "site",
-            "tile",
-        )
+        bool(conf.get("publish")) and row["status"] == "SUCCESS" and row["type"] in ("site", "tile")
     )
 
 

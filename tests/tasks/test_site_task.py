@@ -10,6 +10,7 @@ import xarray as xr
 
 from backend.tasks import ops
 from backend.tasks.generate import generate_sites
+from stac import catalog
 from tests.conftest import wait_for
 from tests.tasks.test_killed_task import result_items
 
@@ -35,7 +36,11 @@ def test_incomplete_site_task_restarts_only_its_failed_dates(
     tmp_path,
     ops_api,
     pgstac_dsn,
+    monkeypatch,
 ):
+    # published once it succeeds: not after the INCOMPLETE run, after the restart
+    monkeypatch.setenv("CANOPY_TASKS_PUBLISH", "true")
+    monkeypatch.setenv("CANOPY_PUBLISH_ROOT", str(tmp_path / "published"))
     broken = next(p for p in site_set.products if "20190609" in p.name)
     good = tmp_path / "good.nc"
     shutil.copy(broken, good)
@@ -46,6 +51,7 @@ def test_incomplete_site_task_restarts_only_its_failed_dates(
     logs = jobs.logs(job_id, system, None, "debug", 500)
     assert done["status"] == "INCOMPLETE", [e["message"] for e in logs][-5:]
     assert done["progress"] == 100
+    assert not any("published" in e["message"].lower() for e in logs)
     outcomes = done["outcomes"]
     assert len(outcomes) == 73  # every 5 days of 2019
     failed = sorted(d for d, o in outcomes.items() if o != "ok")
@@ -96,3 +102,17 @@ def test_incomplete_site_task_restarts_only_its_failed_dates(
         assert np.isnan(ds["LAI"].sel(t="2019-06-10").values).all()
     shown = db(ops.show_task, job_id)
     assert shown["conf"]["kept_outcomes"] and shown["last_error"] is None
+
+    # the site-year product: every date of both runs, registered in the sites collection
+    wait_for(
+        lambda: any("published" in e["message"].lower()
+                    for e in jobs.logs(job_id, system, None, "info", 500)),
+        timeout=60, what="the publication",
+    )  # fmt: skip
+    found = catalog.search(pgstac_dsn, {"collections": ["vp-lai-fapar-sites"], "limit": 10})
+    name = "ESACCI-VEGETATION-L3S-VP_PRODUCTS-MERGED-site_T-1_T-1-2019-fv1.0"
+    assert [f["id"] for f in found["features"]] == [name]
+    (product,) = (tmp_path / "published").rglob("*.nc")
+    assert product.name == f"{name}.nc"
+    with xr.open_dataset(product) as ds:
+        assert ds.sizes["time"] == 73 and np.isfinite(ds["LAI"].sel(time="2019-06-10")).any()
