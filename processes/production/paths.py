@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import dask
 import numpy as np
@@ -14,6 +15,7 @@ import numpy as np
 from processes.production.outcome import DateOutcome, RunReport
 from processes.production.plan import Chunk, Plan
 from processes.production.snapshot import SnapshotCatalogue
+from processes.production.spill import SPILL_BYTES, output_array
 from processes.production.step import OUTPUTS, Carry, StepResult, StepSpec, run_step
 
 OnDate = Callable[[datetime, bool, "str | None"], None]
@@ -73,6 +75,8 @@ def run_site(
     on_date: OnDate | None = None,
     first: FirstCarry | None = None,
     keep: bool = False,
+    spill_bytes: int = SPILL_BYTES,
+    spill_dir: Path | None = None,
 ) -> tuple[np.ndarray, RunReport]:
     """Every date in order in this process, the whole ROI as one chunk (no cluster).
 
@@ -80,13 +84,15 @@ def run_site(
         snapshot, spec, plan, on_date: As for :func:`run_tile`.
         first: The carry a chunk starts from (default: none, climatology).
         keep: Keep the last carry in ``report.final``.
+        spill_bytes: Output size above which it is file-backed (:func:`output_array`).
+        spill_dir: Directory of that file (default: the system's temporary directory).
 
     Returns:
         ``(values (t, len(OUTPUTS), y, x) float32, report)``.
     """
     report = RunReport(mode="site", chunks=1)
     chunk = plan.chunk(slice(None), slice(None))
-    out = np.full((len(plan.steps), len(OUTPUTS), *plan.shape), np.nan, np.float32)
+    out = output_array((len(plan.steps), len(OUTPUTS), *plan.shape), spill_bytes, spill_dir)
     carry: Carry | None = first(chunk) if first else None
     for k, date in enumerate(plan.steps):
         res, carry = run_step(snapshot, spec, chunk, date, carry)
@@ -151,6 +157,8 @@ def run_tile(
     on_date: OnDate | None = None,
     first: FirstCarry | None = None,
     keep: bool = False,
+    spill_bytes: int = SPILL_BYTES,
+    spill_dir: Path | None = None,
 ) -> tuple[np.ndarray, RunReport]:
     """Chunks in parallel on Dask, each chunk's dates in order, the chunks of a date merged.
 
@@ -165,13 +173,15 @@ def run_tile(
         on_date: Per-date outcome callback.
         first: The carry each chunk starts from (default: none, climatology).
         keep: Keep every chunk's last carry in ``report.final``.
+        spill_bytes: Output size above which it is file-backed (:func:`output_array`).
+        spill_dir: Directory of that file (default: the system's temporary directory).
 
     Returns:
         ``(values (t, len(OUTPUTS), y, x) float32, report)``.
     """
     chunks = plan.chunks(chunk_size)
     report = RunReport(mode="tile", chunks=len(chunks))
-    out = np.full((len(plan.steps), len(OUTPUTS), *plan.shape), np.nan, np.float32)
+    out = output_array((len(plan.steps), len(OUTPUTS), *plan.shape), spill_bytes, spill_dir)
     merges, lasts = tile_graph(snapshot, spec, plan, chunks, first)
     done: dict[int, MergedDate] = {}
     if client is not None:

@@ -174,11 +174,12 @@ def run_production(
         path = "site" if plan.shape[0] * plan.shape[1] <= settings.site_max_pixels else "tile"
     planned = time.perf_counter() - t0
     keep = hooks.save_to is not None
+    spill = {"spill_bytes": settings.spill_bytes, "spill_dir": settings.spill_dir}
     if path == "site":
-        values, report = run_site(snapshot, spec, plan, on_date, first, keep)
+        values, report = run_site(snapshot, spec, plan, on_date, first, keep, **spill)
     else:
         values, report = run_tile(
-            snapshot, spec, plan, req.chunk_size, client, scheduler, on_date, first, keep
+            snapshot, spec, plan, req.chunk_size, client, scheduler, on_date, first, keep, **spill
         )
     report.seconds["plan"] = planned
     if keep:

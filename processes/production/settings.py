@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -21,6 +23,12 @@ class ProductionSettings(BaseSettings):
 
     srf_step: float = 10.0
     """Sampling (nm) of the sensors' spectral responses in the retrieval."""
+
+    spill_bytes: int = 512 * 2**20
+    """Output cubes above this size are file-backed on the driver (a whole tile-year is ~2.6 GB)."""
+
+    spill_dir: Path | None = None
+    """Directory of those files (default: the system's temporary directory)."""
 
     max_iterations: int = 10
     """Levenberg–Marquardt iteration budget per pixel and date."""
