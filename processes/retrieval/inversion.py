@@ -14,11 +14,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from processes.retrieval.state import bounds, dphys_dtrans, to_physical, to_transformed
+from processes.retrieval.soil import Weights, soil_weights
+from processes.retrieval.state import NAMES, bounds, dphys_dtrans, to_physical, to_transformed
 
 #: Model(t, jacobian, idx) → (H (p, m), K_t (p, m, n) or None) for the pixels ``idx`` (p of them)
 #: of the block, t transformed (p, n).
 Model = Callable[[np.ndarray, bool, np.ndarray], tuple[np.ndarray, np.ndarray | None]]
+
+_PSI = NAMES.index("soil_dry")
 
 
 @dataclass
@@ -37,6 +40,8 @@ class Solution:
     """Convergence reached within the iteration budget, (P,)."""
     iterations: np.ndarray
     """Iterations used, (P,)."""
+    weights: Weights | None = None
+    """R⁻¹ the solution minimised (with the per-overpass soil blocks when asked for)."""
 
 
 def transformed_model(evaluate: Callable, groups: list, binning: str) -> Model:
@@ -63,20 +68,30 @@ def _prior_terms(x: np.ndarray, pb: np.ndarray, bpinv: np.ndarray):
     return 0.5 * np.einsum("pi,pi->p", d, bd), dp * bd, hess
 
 
-def _cost(y, h, w, x, pb, bpinv):
-    r = y - h
-    return 0.5 * np.sum(w * r * r, axis=1) + _prior_terms(x, pb, bpinv)[0]
+def _cost(y, h, w: Weights, x, pb, bpinv):
+    return 0.5 * w.quad(y - h) + _prior_terms(x, pb, bpinv)[0]
+
+
+def as_weights(w: np.ndarray | Weights) -> Weights:
+    """Diagonal inverse variances (P, m) as :class:`Weights`; Weights pass through."""
+    return w if isinstance(w, Weights) else Weights(np.asarray(w, dtype=float))
+
+
+def soil_column(x: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """∂H/∂ψ in physical units from the transformed Jacobian, (P, m)."""
+    return k[:, :, _PSI] / dphys_dtrans(x)[:, None, _PSI]
 
 
 def solve(
     model: Model,
     y: np.ndarray,
-    w: np.ndarray,
+    w: np.ndarray | Weights,
     pb: np.ndarray,
     bpinv: np.ndarray,
     x0: np.ndarray | None = None,
     max_iter: int = 10,
     tol: float = 0.02,
+    soil: tuple[np.ndarray, float] | None = None,
 ) -> Solution:
     """Minimise J = ½(y−H(t))ᵀW(y−H(t)) + ½(p(t)−p_b)ᵀB⁻¹(p(t)−p_b) per pixel, all pixels at once.
 
@@ -85,12 +100,17 @@ def solve(
     Args:
         model: Transformed-space observation operator (see :data:`Model`).
         y: Observations (P, m); any value where ``w`` is 0.
-        w: Inverse variances R⁻¹ (diagonal), (P, m); 0 marks unusable observations.
+        w: Inverse variances R⁻¹ (diagonal), (P, m), 0 marking unusable observations; or
+            full :class:`Weights`, used as they are.
         pb: Prior mean in physical units, (P, n).
         bpinv: Inverse prior covariance in physical units, (P, n, n).
         x0: Transformed starting point (default: the prior mean).
         max_iter: Iteration budget (model + Jacobian evaluations).
         tol: Convergence when an accepted step moves every parameter by < ``tol`` prior σ.
+        soil: ``(views, σψ)``: give each overpass (dense ids (P, m)) a soil-wetness offset
+            δψ_o ~ N(0, σψ²), marginalised into R⁻¹ with the Jacobian at the current point,
+            refreshed after every accepted step (:mod:`processes.retrieval.soil`); diagonal
+            ``w`` only.
 
     Returns:
         The solution with H and K at the optimum.
@@ -99,6 +119,9 @@ def solve(
     x = np.clip(to_transformed(pb) if x0 is None else x0, lo, hi).copy()
     npix, n = x.shape
     h, k = model(x, True, np.arange(npix))
+    if soil is not None and not isinstance(w, Weights):
+        w = soil_weights(np.array(w, dtype=float), soil_column(x, k), soil[0], soil[1])
+    w = as_weights(w)
     cost = _cost(y, h, w, x, pb, bpinv)
     lam = np.full(npix, 1e-2)
     converged = np.zeros(npix, bool)
@@ -109,9 +132,10 @@ def solve(
     for _ in range(max_iter):
         if active.size == 0:
             break
-        ka, wa, xa, pa, ba = k[active], w[active], x[active], pb[active], bpinv[active]
+        ka, xa, pa, ba = k[active], x[active], pb[active], bpinv[active]
+        wa = w if active.size == npix else w.take(active)
         _, g_prior, h_prior = _prior_terms(xa, pa, ba)
-        kw = ka * wa[:, :, None]
+        kw = wa.apply(ka)
         grad = np.einsum("pmi,pm->pi", kw, y[active] - h[active]) - g_prior
         hess = h_prior + np.einsum("pmi,pmj->pij", kw, ka)
         damp = lam[active, None, None] * np.diagonal(h_prior, axis1=1, axis2=2)[:, None, :] * eye
@@ -122,6 +146,11 @@ def solve(
         ok = np.isfinite(c_new) & (c_new <= cost[active])
         acc = active[ok]
         x[acc], h[acc], k[acc], cost[acc] = x_new[ok], h_new[ok], k_new[ok], c_new[ok]
+        if soil is not None and acc.size:
+            # re-linearise the soil blocks at the accepted point, so that the answer's R⁻¹ is
+            # the one at the optimum; later steps compare costs under the same R⁻¹
+            w.put(acc, soil_weights(w.w[acc], soil_column(x[acc], k[acc]), soil[0][acc], soil[1]))
+            cost[acc] = _cost(y[acc], h[acc], w.take(acc), x[acc], pb[acc], bpinv[acc])
         lam[acc] = np.maximum(lam[acc] * 0.1, 1e-6)
         lam[active[~ok]] *= 10.0
         iterations[active] += 1
@@ -129,20 +158,23 @@ def solve(
         done = (ok & (moved < tol)) | (lam[active] > 1e6)
         converged[active[ok & (moved < tol)]] = True
         active = active[~done]
-    return Solution(x, h, k, cost, converged, iterations)
+    return Solution(x, h, k, cost, converged, iterations, w)
 
 
 def posterior_covariance(
-    x: np.ndarray, k: np.ndarray, w: np.ndarray, bpinv: np.ndarray
+    x: np.ndarray, k: np.ndarray, w: np.ndarray | Weights, bpinv: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Gauss–Newton posterior covariance at the optimum ``x``.
+
+    With the per-overpass soil blocks in ``w`` this is the marginal posterior of the persistent
+    state (δψ_o integrated out), the one the next step's prior needs.
 
     Returns:
         ``(P_t, P_p)``: in transformed space (DᵀB⁻¹D + KᵀR⁻¹K)⁻¹ and in physical units D P_t D,
         each (P, n, n).
     """
     dp = dphys_dtrans(x)
-    kw = k * w[:, :, None]
+    kw = as_weights(w).apply(k)
     pt = np.linalg.inv(dp[:, :, None] * bpinv * dp[:, None, :] + np.einsum("pmi,pmj->pij", kw, k))
     return pt, dp[:, :, None] * pt * dp[:, None, :]
 
@@ -153,14 +185,17 @@ def outlier_observations(sol: Solution, y, w, views: np.ndarray, threshold: floa
     Args:
         sol: A converged solution.
         y: Observations (P, m).
-        w: Inverse variances (P, m).
+        w: Diagonal inverse variances (P, m).
         views: Overpass id of each of the m values, (P, m) non-negative ints.
         threshold: Normalised-residual limit.
 
     Returns:
         Boolean (P, m) mask of the values to drop (whole overpasses).
     """
-    z = np.abs(y - sol.h) * np.sqrt(w)
+    r = y - sol.h
+    if sol.weights is not None:  # what the overpass's own soil offset explains is no outlier
+        r = r - sol.weights.explained(r)
+    z = np.abs(r) * np.sqrt(w)
     bad = np.where(w > 0, z, 0.0) > threshold
     npix = y.shape[0]
     n_v = max(int(views.max(initial=-1)) + 1, 1)

@@ -169,6 +169,7 @@ def optisail(
     leaf_angle_bins: str = "prosail18",
     srf_step: float = 10.0,
     max_iterations: int = 10,
+    soil_wetness: float = 0.0,
 ) -> xr.DataArray:
     """openEO process ``optisail`` (spec: processes/specs/optisail.json)."""
     cubes = [data] if isinstance(data, xr.DataArray) else list(data)
@@ -191,6 +192,10 @@ def optisail(
             process=PROCESS,
             reason="interval, window, srf_step, max_iterations must be ≥ 1",
         )
+    if not 0.0 <= soil_wetness <= 1.0:
+        raise ProcessParameterInvalid(
+            parameter="soil_wetness", process=PROCESS, reason="must lie in [0, 1]"
+        )
     layouts = [layout(c, srf_step) for c in cubes]
     ref = cubes[0]
     for c in cubes[1:]:
@@ -200,9 +205,13 @@ def optisail(
             )
     cubes = [c.transpose("t", "bands", "y", "x") for c in cubes]
     steps = step_dates(np.concatenate([lay.times for lay in layouts]), interval, start, end)
+    # the per-overpass soil offsets replace the in-window drift term: calibrated together,
+    # drift on top left σ too wide (docs/retrieval.md, "Per-overpass soil wetness")
+    drift = {"drift": 0.0} if soil_wetness > 0 else {}
     config = RetrievalConfig(
-        binning=leaf_angle_bins, max_iter=max_iterations, temporal=prior == "previous"
-    )
+        binning=leaf_angle_bins, max_iter=max_iterations, temporal=prior == "previous",
+        soil_wetness=soil_wetness, **drift,
+    )  # fmt: skip
     lat = latitude(ref)
     kwargs = {
         "layouts": layouts, "steps": steps, "window": window, "config": config,

@@ -36,6 +36,7 @@ from processes.retrieval.products import (
     covariance_bands,
     fluxes_with_gradient,
 )
+from processes.retrieval.soil import dense_views
 from processes.retrieval.state import (
     NAMES,
     bounds,
@@ -68,7 +69,7 @@ OPTIONAL_OUTPUTS = (
     CHEAP_OUTPUTS + tuple(n + s for n in ALBEDO_OUTPUTS for s in ("", "_unc")) + COVARIANCE_OUTPUTS
 )
 
-_LAI, _CAB = NAMES.index("lai"), NAMES.index("cab")
+_LAI, _CAB, _PSI = NAMES.index("lai"), NAMES.index("cab"), NAMES.index("soil_dry")
 
 
 @dataclass(frozen=True)
@@ -107,10 +108,19 @@ class RetrievalConfig:
     drift: float = 0.25
     """Scale of the state drift between an overpass and the step date: each observation's
     variance grows by drift·(|days|/5)·Σ_j (K_j·q_j)², the random walk Q (per 5 days) seen
-    through the Jacobian at the first optimum; 0 treats the state as constant in the window."""
+    through the Jacobian at the first optimum; 0 treats the state as constant in the window.
+    With ``soil_wetness`` > 0 the soil dry fraction's share is left out: the per-overpass
+    offsets hold it, without the diagonal approximation."""
+    soil_wetness: float = 0.0
+    """σψ of each overpass's own soil dry-fraction offset δψ_o ~ N(0, σψ²) around the window's
+    ψ (rain wets the soil on some days of a window), marginalised into R as a rank-one block per
+    overpass (:mod:`processes.retrieval.soil`); 0 (default) holds ψ constant over the window.
+    0.3 with ``drift`` 0 is the calibrated setting (docs/retrieval.md): it fixes rain inside a
+    window but leaves the twin's pooled bias and σ share just outside science.md §5, so it is
+    not the default."""
 
 
-def _restart_low(observations, idx, y, w, pb, bpinv, config, sol) -> None:
+def _restart_low(observations, idx, y, w, views, pb, bpinv, config, sol) -> None:
     """Second start at a moderate LAI for pixels that ended on the LAI plateau; keep the better.
 
     Near saturation J has a second, flat basin at high LAI: a start there (a prior mean from
@@ -122,22 +132,29 @@ def _restart_low(observations, idx, y, w, pb, bpinv, config, sol) -> None:
     x0 = sol.x[r].copy()
     x0[:, _LAI] = to_transformed(np.full((r.size, len(NAMES)), config.restart_to))[:, _LAI]
     sub = transformed_model(evaluate, groups(observations, idx[r], config.binning), config.binning)
-    s2 = solve(sub, y[r], w[r], pb[r], bpinv[r], x0=x0, max_iter=config.max_iter)
+    soil = (views[r], config.soil_wetness) if config.soil_wetness > 0 else None
+    s2 = solve(sub, y[r], w[r], pb[r], bpinv[r], x0=x0, max_iter=config.max_iter, soil=soil)
     better = s2.cost < sol.cost[r]
     for name in ("x", "h", "k", "cost", "converged", "iterations"):
         getattr(sol, name)[r[better]] = getattr(s2, name)[better]
+    sol.weights.put(r[better], s2.weights.take(np.flatnonzero(better)))
 
 
-def drift_weights(sol, w: np.ndarray, days: np.ndarray, scale: float = 1.0) -> np.ndarray:
+def drift_weights(
+    sol, w: np.ndarray, days: np.ndarray, scale: float = 1.0, skip: tuple[int, ...] = ()
+) -> np.ndarray:
     """R⁻¹ widened by the state's random walk between each overpass and the step date.
 
     The window model holds the state constant, but the canopy and soil change within ±5 days
     (growth, rain). Treating an observation |Δt| days away as one of the state at the step
     date adds the random walk Q·|Δt|/5 d (science.md §1.5) to its error, mapped through the
-    physical-unit Jacobian K at the first optimum: σ² += scale·|Δt|/5·Σ_j K_j² q_j².
+    physical-unit Jacobian K at the first optimum: σ² += scale·|Δt|/5·Σ_j K_j² q_j², leaving
+    out the parameters ``skip`` (indices into the state).
     """
     kp = sol.k / dphys_dtrans(sol.x)[:, None, :]
-    var = np.einsum("pmi,i->pm", kp * kp, np.diagonal(process_noise(1.0)))
+    q2 = np.diagonal(process_noise(1.0)).copy()
+    q2[list(skip)] = 0.0
+    var = np.einsum("pmi,i->pm", kp * kp, q2)
     var *= scale * days / 5.0
     with np.errstate(divide="ignore"):
         return np.where(w > 0, 1.0 / (1.0 / np.where(w > 0, w, 1.0) + var), 0.0)
@@ -145,13 +162,19 @@ def drift_weights(sol, w: np.ndarray, days: np.ndarray, scale: float = 1.0) -> n
 
 def _solve_batch(observations, idx, y, w, views, days, pb, bpinv, config):
     """Solve, widen R by the in-window drift and re-solve, drop 3σ outlier overpasses and
-    re-solve those pixels once from the optimum."""
+    re-solve those pixels once from the optimum.
+
+    With per-overpass soil offsets every solve re-linearises their R blocks at each accepted
+    step; ``sol.weights`` holds the R⁻¹ at the answer.
+    """
     model = transformed_model(evaluate, groups(observations, idx, config.binning), config.binning)
-    sol = solve(model, y, w, pb, bpinv, max_iter=config.max_iter)
+    views = dense_views(views)
+    soil = (views, config.soil_wetness) if config.soil_wetness > 0 else None
+    sol = solve(model, y, w, pb, bpinv, max_iter=config.max_iter, soil=soil)
     if config.drift > 0 and np.any(days > 0):
-        w = drift_weights(sol, w, days, config.drift)
-        sol = solve(model, y, w, pb, bpinv, x0=sol.x, max_iter=config.max_iter)
-    _restart_low(observations, idx, y, w, pb, bpinv, config, sol)
+        w = drift_weights(sol, w, days, config.drift, skip=(_PSI,) if soil else ())
+        sol = solve(model, y, w, pb, bpinv, x0=sol.x, max_iter=config.max_iter, soil=soil)
+    _restart_low(observations, idx, y, w, views, pb, bpinv, config, sol)
     drop = outlier_observations(sol, y, w, views, config.outlier_threshold)
     redo = np.flatnonzero(drop.any(axis=1))
     if redo.size:
@@ -160,10 +183,12 @@ def _solve_batch(observations, idx, y, w, views, days, pb, bpinv, config):
             evaluate, groups(observations, idx[redo], config.binning), config.binning
         )
         s2 = solve(
-            sub, y[redo], w[redo], pb[redo], bpinv[redo], x0=sol.x[redo], max_iter=config.max_iter
-        )
+            sub, y[redo], w[redo], pb[redo], bpinv[redo], x0=sol.x[redo],
+            max_iter=config.max_iter, soil=None if soil is None else (views[redo], soil[1]),
+        )  # fmt: skip
         for name in ("x", "h", "k", "cost", "converged", "iterations"):
             getattr(sol, name)[redo] = getattr(s2, name)
+        sol.weights.put(redo, s2.weights)
     return sol, w, drop.any(axis=1)
 
 
@@ -227,7 +252,7 @@ def retrieve_window(
         sol, wf, had_outlier = _solve_batch(
             observations, idx, y[idx], w[idx], views[idx], days[idx], pb[idx], bpinv, config
         )
-        pa, pa_phys = posterior_covariance(sol.x, sol.k, wf, bpinv)
+        pa, pa_phys = posterior_covariance(sol.x, sol.k, sol.weights, bpinv)
         n_obs[idx] = count_views(views[idx], wf)
         chi2 = 2.0 * sol.cost / np.maximum((wf > 0).sum(axis=1), 1)
         p = to_physical(sol.x)

@@ -49,6 +49,8 @@ class Run:
     """True where the window holds a clear-flagged view under an undetected thin cloud."""
     water: np.ndarray
     """Truth water mask, (y, x)."""
+    cubes: list[xr.DataArray]
+    """The products as optisail got them, one cube per sensor."""
 
     def band(self, name: str) -> np.ndarray:
         """One output band, (t, y, x)."""
@@ -77,8 +79,7 @@ def simulate_and_retrieve(root: Path, registry: dict[str, Sensor], seed: int, tw
         # open_l2b_many sorts by time; the file names start with the date, so do the paths
         assert "land" in cube.bands.values  # the reader delivers the water/land flag
         cubes.append(cube)
-    out = optisail(cubes, outputs=["LAI", "LAI_unc", "fAPAR", "fAPAR_unc", "LAI_fAPAR_corr",
-                                   "quality_flag", "n_obs", "Cab"], srf_step=SRF_STEP)  # fmt: skip
+    out = retrieve(cubes)
     state = xr.load_dataset(truth_file(result))
     at_steps = state.sel(time=out.t.values)
     days = state.time.values
@@ -91,9 +92,15 @@ def simulate_and_retrieve(root: Path, registry: dict[str, Sensor], seed: int, tw
             )
             contaminated[k] |= und.values[inside].any(axis=0).astype(bool)
     water = state.land_cover.values < 0
-    return Run(
-        seed, result, out, at_steps.lai.values, at_steps.fapar_bs.values, contaminated, water
-    )
+    truth = at_steps.lai.values, at_steps.fapar_bs.values
+    return Run(seed, result, out, *truth, contaminated, water, cubes)
+
+
+def retrieve(cubes: list[xr.DataArray], **kwargs) -> xr.DataArray:
+    """optisail with the accuracy tests' outputs and SRF sampling, plus ``kwargs``."""
+    outputs = ["LAI", "LAI_unc", "fAPAR", "fAPAR_unc", "LAI_fAPAR_corr", "quality_flag", "n_obs",
+               "Cab"]  # fmt: skip
+    return optisail(cubes, outputs=outputs, srf_step=SRF_STEP, **kwargs)
 
 
 def metrics(runs: list[Run]) -> dict[str, float]:

@@ -4,9 +4,11 @@ Each case pools several seeds (different landscapes, weather and noise) so that 
 lucky draw decides; the per-seed numbers are printed and kept in docs/retrieval.md.
 """
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
-from simulated import SENSORS, SRF_STEP, Run, metrics, simulate_and_retrieve, truth_file
+from simulated import SENSORS, SRF_STEP, Run, metrics, retrieve, simulate_and_retrieve, truth_file
 
 from ingest.registry import load_registry
 from processes.io import open_l2b
@@ -18,6 +20,8 @@ from processes.retrieval.window import BIT_OUTLIER, BIT_WATER
 
 TWIN_SEEDS = (11, 12, 13)
 MODEL_ERROR_SEEDS = (21, 22)
+#: Calibrated σ of the per-overpass soil dry-fraction offsets (seeds 1–3, docs/retrieval.md).
+SOIL_WETNESS = 0.3
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +43,16 @@ def twin(tmp_path_factory, registry):
 @pytest.fixture(scope="module")
 def model_error(tmp_path_factory, registry):
     return _runs(tmp_path_factory, registry, MODEL_ERROR_SEEDS, twin=False)
+
+
+@pytest.fixture(scope="module")
+def twin_soil(twin):
+    return [replace(r, out=retrieve(r.cubes, soil_wetness=SOIL_WETNESS)) for r in twin]
+
+
+@pytest.fixture(scope="module")
+def model_error_soil(model_error):
+    return [replace(r, out=retrieve(r.cubes, soil_wetness=SOIL_WETNESS)) for r in model_error]
 
 
 def _report(name, runs):
@@ -143,3 +157,33 @@ def test_water_and_empty_windows_have_no_value(twin):
         water = ((flags >> BIT_WATER) & 1).astype(bool)
         np.testing.assert_array_equal(water, np.broadcast_to(r.water, water.shape))
         assert none[water].all()
+
+
+def test_per_overpass_soil_wetness_on_the_twin(twin, twin_soil):
+    # Rain inside the window fitted by per-overpass soil offsets instead of LAI. Pooled twin
+    # LAI RMSE 0.435 (≤ 0.45, the science.md §5 target: met), against 0.48 with ψ held
+    # constant; per class the errors fall or stay (bare 0.32 → 0.03, grass 0.28 → 0.18, crops
+    # 0.49 → 0.41, evergreen 0.70 → 0.71). What is NOT met: with the positive crop/grass/bare
+    # biases gone, the evergreen −0.5 (a prior matter) leaves the pooled bias at −0.11 (§5:
+    # ≤ 0.1), and σ, whose floor was calibrated to absorb the soil wetting, is a little wide
+    # (82 % within 1σ, robust std 0.68; §5: 60–80 %, 0.7–1.3). So the bounds below for bias
+    # and σ are regression guards, not the targets, and the setting is not the default.
+    m, m0 = _report("twin, soil offsets", twin_soil), metrics(twin)
+    assert m["lai_rmse"] <= 0.45
+    assert m["lai_rmse"] <= m0["lai_rmse"] - 0.03
+    assert abs(m["lai_bias"]) <= 0.13
+    assert m["fapar_rmse"] <= 0.05
+    assert abs(m["fapar_bias"]) <= 0.02
+    assert 0.6 <= m["lai_cal"] <= 0.85
+    assert 0.6 <= m["fapar_cal"] <= 0.82
+    assert 0.65 <= m["lai_zstd"] <= 1.3
+
+
+def test_per_overpass_soil_wetness_with_model_error(model_error_soil):
+    m = _report("model error, soil offsets", model_error_soil)
+    assert m["lai_rmse"] <= 0.7
+    assert abs(m["lai_bias"]) <= 0.3
+    assert m["fapar_rmse"] <= 0.07
+    assert abs(m["fapar_bias"]) <= 0.03
+    assert 0.5 <= m["lai_cal"] <= 0.85
+    assert 0.5 <= m["fapar_cal"] <= 0.85

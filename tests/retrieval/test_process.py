@@ -99,6 +99,8 @@ def test_missing_bands_are_named(cube):
         optisail(data.drop_vars("wavelength"))
     with pytest.raises(ProcessParameterInvalid, match="outputs"):
         optisail(data, outputs=["NDVI"])
+    with pytest.raises(ProcessParameterInvalid, match="soil_wetness"):
+        optisail(data, soil_wetness=-0.1)
 
 
 def test_dask_matches_numpy_and_sensors_pool(cube, result):
