@@ -14,7 +14,9 @@ from processes.retrieval.products import COVARIANCE_OUTPUTS
 from processes.retrieval.window import (
     CHEAP_OUTPUTS,
     CORE_OUTPUTS,
+    DRIFT_ALONE,
     OPTIONAL_OUTPUTS,
+    SOIL_WETNESS,
     PosteriorState,
     RetrievalConfig,
     SensorObservations,
@@ -169,7 +171,7 @@ def optisail(
     leaf_angle_bins: str = "prosail18",
     srf_step: float = 10.0,
     max_iterations: int = 10,
-    soil_wetness: float = 0.0,
+    soil_wetness: float = SOIL_WETNESS,
 ) -> xr.DataArray:
     """openEO process ``optisail`` (spec: processes/specs/optisail.json)."""
     cubes = [data] if isinstance(data, xr.DataArray) else list(data)
@@ -207,10 +209,9 @@ def optisail(
     steps = step_dates(np.concatenate([lay.times for lay in layouts]), interval, start, end)
     # the per-overpass soil offsets replace the in-window drift term: calibrated together,
     # drift on top left σ too wide (docs/retrieval.md, "Per-overpass soil wetness")
-    drift = {"drift": 0.0} if soil_wetness > 0 else {}
     config = RetrievalConfig(
         binning=leaf_angle_bins, max_iter=max_iterations, temporal=prior == "previous",
-        soil_wetness=soil_wetness, **drift,
+        soil_wetness=soil_wetness, drift=0.0 if soil_wetness > 0 else DRIFT_ALONE,
     )  # fmt: skip
     lat = latitude(ref)
     kwargs = {

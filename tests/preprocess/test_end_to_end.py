@@ -4,8 +4,8 @@ The chain (``e2e.py``) runs on a truth whose soil dry fraction is held constant 
 days (``static_soil``): with red, NIR and SWIR only, the retrieval with ψ constant over the
 window cannot tell a soil darkened by rain inside its ±5-day window from more leaves (+0.6…0.7
 LAI bias with perfect TOC), a retrieval matter that would hide what the pre-processing costs.
-The rain case runs on perfect TOC, with and without ``soil_wetness`` (per-overpass soil offsets,
-docs/retrieval.md), which brings it within the targets asserted below (docs/preprocess.md,
+The rain case runs on perfect TOC, with ``soil_wetness`` 0 and with its default (per-overpass soil
+offsets, docs/retrieval.md), which brings it within the targets asserted below (docs/preprocess.md,
 "End-to-end accuracy"). The VIIRS test (blue M3 band) runs with the rain events. Metop has its
 own SMAC coefficients, so no proxy allowance applies.
 """
@@ -35,8 +35,6 @@ from tests.preprocess.e2e import (
 )
 
 CHAIN = Chain("metop-avhrr", AVHRR, avhrr_workflow, local_hour=9.5)
-#: σ of the per-overpass soil dry-fraction offsets (the calibrated value, docs/retrieval.md).
-SOIL_WETNESS = 0.3
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +45,8 @@ def run(tmp_path_factory):
     rain = make_truth(CHAIN)  # the same truth with its rain events
     perfect_rain, _ = perfect_cube(CHAIN, cube, rain)
     got, ideal = metrics(optisail(cube), truth), metrics(optisail(perfect), truth)
-    ideal_rain = metrics(optisail(perfect_rain), rain)
-    wet = metrics(optisail(perfect_rain, soil_wetness=SOIL_WETNESS), rain)
+    ideal_rain = metrics(optisail(perfect_rain, soil_wetness=0.0), rain)  # ψ constant
+    wet = metrics(optisail(perfect_rain), rain)  # per-overpass soil offsets (the default)
     print(
         f"\npre-processed: {got}\nperfect TOC:   {ideal}\nperfect, rain: {ideal_rain}"
         f"\nperfect, rain, per-overpass soil: {wet}"

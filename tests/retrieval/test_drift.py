@@ -8,7 +8,7 @@ from retrieval_scenes import truth_state, window_observations
 from processes.retrieval.inversion import Solution
 from processes.retrieval.observations import compact, stack
 from processes.retrieval.state import N_PARAMS, PARAMETERS, dphys_dtrans, to_transformed
-from processes.retrieval.window import RetrievalConfig, drift_weights, retrieve_window
+from processes.retrieval.window import DRIFT_ALONE, RetrievalConfig, drift_weights, retrieve_window
 
 
 def _solution(rng, npix, m):
@@ -61,11 +61,12 @@ def test_observations_at_the_step_date_are_not_widened():
     obs = window_observations(truth, rng, n_per_sensor=3)
     at_centre = [replace(o, days=np.zeros(3)) for o in obs]
     far = [replace(o, days=np.array([-4.0, 0.5, 4.5])) for o in obs]
-    a, _ = retrieve_window(obs, np.full(40, 30.0))
-    b, _ = retrieve_window(at_centre, np.full(40, 30.0))
-    c, _ = retrieve_window(far, np.full(40, 30.0))
+    drift = RetrievalConfig(drift=DRIFT_ALONE, soil_wetness=0.0)  # the constant-soil setting
+    a, _ = retrieve_window(obs, np.full(40, 30.0), config=drift)
+    b, _ = retrieve_window(at_centre, np.full(40, 30.0), config=drift)
+    c, _ = retrieve_window(far, np.full(40, 30.0), config=drift)
     np.testing.assert_array_equal(a["LAI"], b["LAI"])
     # the same data, but taken as days away from the step date: less weight, wider σ
     assert np.median(c["LAI_unc"] / a["LAI_unc"]) > 1.0
-    off, _ = retrieve_window(far, np.full(40, 30.0), config=RetrievalConfig(drift=0.0))
+    off, _ = retrieve_window(far, np.full(40, 30.0), config=replace(drift, drift=0.0))
     np.testing.assert_array_equal(off["LAI"], a["LAI"])

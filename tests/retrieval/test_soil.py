@@ -11,10 +11,16 @@ from processes.retrieval.inversion import posterior_covariance
 from processes.retrieval.observations import compact, stack
 from processes.retrieval.soil import Weights, dense_views, soil_weights
 from processes.retrieval.state import N_PARAMS, NAMES, PARAMETERS, to_transformed
-from processes.retrieval.window import RetrievalConfig, SensorObservations, retrieve_window
+from processes.retrieval.window import (
+    DRIFT_ALONE,
+    RetrievalConfig,
+    SensorObservations,
+    retrieve_window,
+)
 
 _PSI = NAMES.index("soil_dry")
-_ON = RetrievalConfig(soil_wetness=0.3, drift=0.0)
+_ON = RetrievalConfig(soil_wetness=0.3, drift=0.0)  # the default
+_OFF = RetrievalConfig(soil_wetness=0.0, drift=DRIFT_ALONE)  # ψ constant in the window
 
 
 def _problem(rng, npix=5, n_views=4, n_bands=3):
@@ -119,7 +125,7 @@ def _rain_window(npix, rng, rainy_share=0.4):
 def test_rain_on_some_overpasses_no_longer_biases_lai():
     rng = np.random.default_rng(7)
     truth, obs = _rain_window(150, rng)
-    frozen, _ = retrieve_window(obs, np.full(150, 30.0))
+    frozen, _ = retrieve_window(obs, np.full(150, 30.0), config=_OFF)
     free, _ = retrieve_window(obs, np.full(150, 30.0), config=_ON)
     assert np.all(np.isfinite(free["LAI"]))
     both = np.isfinite(frozen["LAI"])  # frozen ψ may reject every overpass of a pixel
@@ -137,7 +143,7 @@ def test_constant_soil_is_hardly_affected():
     rng = np.random.default_rng(8)
     truth = truth_state(150, rng, lai=(0.2, 4.0))
     obs = window_observations(truth, rng, n_per_sensor=4)
-    frozen, _ = retrieve_window(obs, np.full(150, 30.0))
+    frozen, _ = retrieve_window(obs, np.full(150, 30.0), config=_OFF)
     free, post = retrieve_window(obs, np.full(150, 30.0), config=_ON)
     e0, e1 = frozen["LAI"] - truth["lai"], free["LAI"] - truth["lai"]
     assert np.sqrt(np.mean(e1**2)) < np.sqrt(np.mean(e0**2)) + 0.05
@@ -166,3 +172,7 @@ def test_a_single_band_geometry_overpass_shares_one_offset():
     np.testing.assert_array_equal(np.flatnonzero(wt.u[0, :, 0]), [0, 1, 6])
     out, _ = retrieve_window(obs, np.full(6, 30.0), config=_ON)
     assert np.all(out["n_obs"] == 3) and np.all(np.isfinite(out["LAI"]))
+
+
+def test_soil_offsets_are_the_default():
+    assert RetrievalConfig() == _ON
