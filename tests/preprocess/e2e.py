@@ -154,3 +154,13 @@ def meets(m: dict, targets: dict, allowance: dict | None = None) -> list[str]:
         for k, v in targets.items()
         if abs(m[k]) > v + allowance.get(k, 0.0)
     ]
+
+
+def assert_toc_within_uncertainty(toc: dict) -> None:
+    """Per band, TOC − truth in units of the claimed σ: centred, neither far too small nor big."""
+    for band, (err, sigma) in toc.items():
+        z = err / sigma
+        print(band, "bias", err.mean(), "rmse", np.sqrt(np.mean(err**2)), "robust std z",
+              1.4826 * np.median(np.abs(z)))  # fmt: skip
+        assert abs(np.median(z)) < 0.5
+        assert 0.3 < 1.4826 * np.median(np.abs(z)) < 1.5
