@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -11,7 +12,10 @@ from typing import Any
 
 import dask
 from distributed import Client, as_completed, futures_of
+from distributed.client import ClosedClientError
 from distributed.diagnostics.progressbar import ProgressBar
+
+log = logging.getLogger(__name__)
 
 
 class JobCancelled(Exception):
@@ -106,7 +110,12 @@ class JobTracker:
         with self._lock:
             futures = list(self._futures)
         if futures and self.client is not None:
-            self.client.cancel(futures, force=True)
+            try:
+                self.client.cancel(futures, force=True)
+            except (ClosedClientError, RuntimeError, OSError) as e:
+                # the client is closed or its scheduler gone (a worker stopping after its
+                # cluster): nothing of the job runs there any more, the flag stops the rest
+                log.warning("could not cancel %d Dask futures: %s", len(futures), e)
 
     @property
     def cancelled(self) -> bool:
