@@ -156,7 +156,7 @@ def down() -> None:
 
 
 def serve(host: str | None = HOST_OPTION, port: int | None = PORT_OPTION) -> None:
-    """Serve the API, STAC and UI against an already running database."""
+    """Serve the API and STAC against an already running database (the web UI is not built yet)."""
     _serve(*_address(host, port))
 
 
