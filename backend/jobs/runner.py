@@ -12,8 +12,8 @@ from typing import Any
 
 from backend.execution import execute
 from backend.jobs.model import Status
+from backend.jobs.restart_merge import merge_restart
 from backend.jobs.tracking import JobCancelled, JobTracker
-from backend.tasks.results import merge_restart
 from processes.exceptions import Internal, OpenEOError
 from processes.production import chain
 

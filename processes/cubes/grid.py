@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,6 +109,30 @@ def cover(ranges: Iterable[range]) -> range:
     if not ranges:
         return range(0)
     return range(min(r.start for r in ranges), max(r.stop for r in ranges))
+
+
+def covering_window(
+    ref: PixelGrid, spans: Sequence[tuple[range, range]], bounds: Sequence[float] | None = None
+) -> tuple[PixelGrid, list[bool]] | None:
+    """The window of ``ref`` over the items' ``(cols, rows)`` spans, clipped to ``bounds``.
+
+    Args:
+        ref: The reference grid.
+        spans: Each item's column and row ranges on ``ref``.
+        bounds: ``(west, south, east, north)`` in ``ref``'s CRS, or None for the union.
+
+    Returns:
+        ``(window, touched)``, ``touched[i]`` telling whether item i meets the window; None
+        when the window is empty.
+    """
+    cols, rows = cover(s[0] for s in spans), cover(s[1] for s in spans)
+    if bounds is not None:
+        want_c, want_r = ref.index_range(bounds)
+        cols, rows = intersect(cols, want_c), intersect(rows, want_r)
+    if not cols or not rows:
+        return None
+    touched = [bool(intersect(c, cols) and intersect(r, rows)) for c, r in spans]
+    return ref.window(cols, rows), touched
 
 
 def grid_from_stac(item: Mapping[str, Any], asset: Mapping[str, Any]) -> PixelGrid | None:

@@ -15,7 +15,7 @@ import xarray as xr
 from xarray.backends.locks import HDF5_LOCK
 
 from processes.cubes.extents import SpatialExtent, to_utc
-from processes.cubes.grid import PixelGrid, cover, grid_from_stac, intersect
+from processes.cubes.grid import PixelGrid, covering_window, grid_from_stac
 from processes.cubes.hrefs import local_file, resolve_href
 from processes.exceptions import FeatureUnsupported, Internal
 from processes.io.l2b import ANGLES, open_l2b
@@ -165,16 +165,13 @@ def load_l2b(
     if not all(ref.same_lattice(g) for g in grids):
         raise FeatureUnsupported(feature="loading L2B items that lie on different pixel grids")
     spans = [_span(ref, g) for g in grids]
-    cols, rows = cover(s[0] for s in spans), cover(s[1] for s in spans)
-    if extent is not None:
-        want_c, want_r = ref.index_range(extent.bounds_in(ref.crs))
-        cols, rows = intersect(cols, want_c), intersect(rows, want_r)
-    if not cols or not rows:
+    found = covering_window(ref, spans, extent.bounds_in(ref.crs) if extent is not None else None)
+    if found is None:
         return None
-    target = ref.window(cols, rows)
+    target, touched = found
     groups: dict[datetime, list[str]] = {}
-    for item, (c, r) in zip(items, spans, strict=True):
-        if intersect(c, cols) and intersect(r, rows):
+    for item, hit in zip(items, touched, strict=True):
+        if hit:
             href = resolve_href(item["assets"][asset_key])
             groups.setdefault(_item_time(item), []).append(href)
     if not groups:

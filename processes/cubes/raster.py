@@ -15,7 +15,7 @@ import xarray as xr
 from odc.geo.geobox import GeoBox
 
 from processes.cubes.extents import WGS84, SpatialExtent, crs_code
-from processes.cubes.grid import PixelGrid, cover, grid_from_stac, intersect
+from processes.cubes.grid import PixelGrid, covering_window, grid_from_stac
 from processes.cubes.hrefs import gdal_path, resolve_href
 from processes.exceptions import Internal, ProcessParameterInvalid
 
@@ -173,18 +173,11 @@ def load_rasters(
     key = metas[0].asset
     ref = first.grid(key)
     spans = [_coverage(ref, it, it["assets"].get(key, {})) for it in items]
-    cols, rows = cover(s[0] for s in spans), cover(s[1] for s in spans)
-    if extent is not None:
-        want_c, want_r = ref.index_range(extent.bounds_in(ref.crs))
-        cols, rows = intersect(cols, want_c), intersect(rows, want_r)
-    if not cols or not rows:
+    found = covering_window(ref, spans, extent.bounds_in(ref.crs) if extent is not None else None)
+    if found is None:
         return None
-    target = ref.window(cols, rows)
-    hits = [
-        it
-        for it, (c, r) in zip(items, spans, strict=True)
-        if intersect(c, cols) and intersect(r, rows)
-    ]
+    target, touched = found
+    hits = [it for it, hit in zip(items, touched, strict=True) if hit]
     if not hits:
         return None
     names = [name for _, name in bands]

@@ -15,8 +15,7 @@ def canopy(dsn: str, *args: str):
 
 
 def test_generate_list_show_cancel_tasks_from_the_cli(pgstac_dsn, system):
-    made = canopy(
-        pgstac_dsn,
+    generate = (
         "tasks",
         "tiles",
         "--tiles",
@@ -26,18 +25,9 @@ def test_generate_list_show_cancel_tasks_from_the_cli(pgstac_dsn, system):
         "--end",
         "2019-07-01",
     )
+    made = canopy(pgstac_dsn, *generate)
     assert made.exit_code == 0, made.output
-    again = canopy(
-        pgstac_dsn,
-        "tasks",
-        "tiles",
-        "--tiles",
-        "X18Y02",
-        "--start",
-        "2019-06-01",
-        "--end",
-        "2019-07-01",
-    )
+    again = canopy(pgstac_dsn, *generate)
     assert again.exit_code == 0 and "0 task(s) created, 1 already there" in again.output
     listed = canopy(pgstac_dsn, "tasks", "list")
     assert listed.exit_code == 0 and "PENDING" in listed.output, listed.output
