@@ -6,7 +6,25 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from processes.retrieval.state import climatology, process_noise
+from processes.retrieval.state import PARAMETERS, climatology
+
+
+@dataclass(frozen=True)
+class Climatology:
+    """Per-pixel climatological prior and random walk, physical units."""
+
+    mean: np.ndarray
+    """Prior mean, (P, n)."""
+    cov: np.ndarray
+    """Prior covariance, (P, n, n)."""
+    q_sd: np.ndarray
+    """Random-walk σ per 5-day step, (P, n)."""
+
+    @classmethod
+    def default(cls, npix: int) -> Climatology:
+        """The global climatology of :data:`processes.retrieval.state.PARAMETERS`."""
+        mean, cov = climatology(npix)
+        return cls(mean, cov, np.tile([p.q_sd for p in PARAMETERS], (npix, 1)))
 
 
 @dataclass
@@ -28,7 +46,11 @@ class PosteriorState:
 
 
 def temporal_prior(
-    prior: PosteriorState | None, npix: int, temporal: bool = True, steps: float = 1.0
+    prior: PosteriorState | None,
+    npix: int,
+    temporal: bool = True,
+    steps: float = 1.0,
+    clim: Climatology | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Prior of a step: the previous posterior inflated by Q where valid, climatology elsewhere.
 
@@ -37,17 +59,21 @@ def temporal_prior(
         npix: Number of pixels.
         temporal: False ignores ``prior`` (every pixel starts from climatology).
         steps: Age of ``prior`` in 5-day steps (scales Q).
+        clim: Per-pixel climatology and random walk, e.g. from a land-cover map
+            (:mod:`processes.retrieval.landcover`); None: the global one.
 
     Returns:
         ``(mean (P, n), covariance (P, n, n), from_previous (P,))`` in physical units; every
         σ is capped at its climatological σ (correlations kept).
     """
-    pb, b = climatology(npix)
+    clim = Climatology.default(npix) if clim is None else clim
+    pb, b = clim.mean.copy(), clim.cov.copy()
     use = np.zeros(npix, bool)
     if prior is not None and temporal:
         use = prior.valid & np.all(np.isfinite(prior.x), axis=1)
     if np.any(use):
-        bp = prior.cov[use] + process_noise(steps)
+        q = clim.q_sd[use] ** 2 * steps
+        bp = prior.cov[use] + q[:, :, None] * np.eye(q.shape[1])
         clim_sd = np.sqrt(np.diagonal(b[use], axis1=1, axis2=2))
         scale = np.minimum(1.0, clim_sd / np.sqrt(np.diagonal(bp, axis1=1, axis2=2)))
         pb[use] = prior.x[use]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import dask.array as da
 import numpy as np
@@ -10,6 +11,11 @@ import xarray as xr
 
 from processes.exceptions import ProcessParameterInvalid
 from processes.retrieval.cube import PROCESS, CubeLayout, latitude, layout
+from processes.retrieval.landcover import (
+    DEFAULT_PRIOR_TABLE,
+    class_climatology,
+    validate_table,
+)
 from processes.retrieval.products import COVARIANCE_OUTPUTS
 from processes.retrieval.window import (
     CHEAP_OUTPUTS,
@@ -100,12 +106,15 @@ def water_mask(blocks, layouts) -> np.ndarray | None:
     return None if land_any is None else seen & ~land_any
 
 
-def _block(*blocks, layouts, steps, window, config, outputs, lat, fapar_sza):
+def _block(
+    *blocks, layouts, steps, window, config, outputs, lat, fapar_sza, codes=None, table=None
+):
     """Retrieve every step for one (y, x) block; the posterior is carried from step to step."""
     ny, nx = blocks[0].shape[2:]
     blocks = [np.asarray(b, dtype=float) for b in blocks]
     res = np.full((len(steps), len(outputs), ny, nx), np.nan)
     water = water_mask(blocks, layouts)
+    clim = None if codes is None else class_climatology(np.asarray(codes).ravel(), table)
     extras = [o for o in outputs if o not in CORE_OUTPUTS]
     posterior: PosteriorState | None = None
     for k, day in enumerate(steps):
@@ -127,7 +136,9 @@ def _block(*blocks, layouts, steps, window, config, outputs, lat, fapar_sza):
                 sup.filter(RuntimeWarning)
                 sza = np.nanmean(np.concatenate([o.sza for o in obs], axis=1), axis=1)
             sza = np.nan_to_num(sza, nan=45.0)
-        out, posterior = retrieve_window(obs, sza, posterior, config, outputs=extras, water=water)
+        out, posterior = retrieve_window(
+            obs, sza, posterior, config, outputs=extras, water=water, climatology=clim
+        )
         for j, name in enumerate(outputs):
             res[k, j] = out[name].reshape(ny, nx)
     return res
@@ -159,6 +170,75 @@ def expand_outputs(outputs: Sequence[str] | None) -> list[str]:
     return names
 
 
+def landcover_codes(landcover: xr.DataArray | None, ref: xr.DataArray):
+    """The class codes (y, x) of a ``landcover`` cube on ``ref``'s grid (None passes through).
+
+    A land-cover map is static: any ``t`` or ``bands`` dimension must have one label (or the
+    first band is the class code and a ``t`` of several labels must agree, e.g. the same map
+    merged onto every date).
+
+    Raises:
+        ProcessParameterInvalid: not a cube, other dimensions, or another y/x grid.
+    """
+    if landcover is None:
+        return None
+    if not isinstance(landcover, xr.DataArray):
+        raise ProcessParameterInvalid(
+            parameter="landcover", process=PROCESS, reason="must be a raster cube of class codes"
+        )
+    extra = [d for d in landcover.dims if d not in ("y", "x")]
+    if set(extra) - {"t", "bands"} or not {"y", "x"} <= set(landcover.dims):
+        raise ProcessParameterInvalid(
+            parameter="landcover", process=PROCESS,
+            reason=f"needs dimensions y, x (and at most t, bands); got {list(landcover.dims)}",
+        )  # fmt: skip
+    if "bands" in landcover.dims:
+        landcover = landcover.isel(bands=0)
+    if "t" in landcover.dims:
+        landcover = landcover.isel(t=0)
+    if landcover.sizes["y"] != ref.sizes["y"] or landcover.sizes["x"] != ref.sizes["x"]:
+        raise ProcessParameterInvalid(
+            parameter="landcover", process=PROCESS,
+            reason=f"grid {landcover.sizes['y']}×{landcover.sizes['x']} differs from the "
+            f"observations' {ref.sizes['y']}×{ref.sizes['x']}; resample it first",
+        )  # fmt: skip
+    return landcover.transpose("y", "x").data
+
+
+def parse_prior_table(table: Mapping[str, Mapping[str, Any]] | None):
+    """The default class priors overridden by a ``prior_table`` argument.
+
+    ``{"70": {"cm": {"mean": 0.016, "sd": 0.004}, "lai": [3, 1.5, 0.25]}, ...}``: per class
+    code, per parameter a ``{mean, sd[, q]}`` object or a ``[mean, sd[, q]]`` list (q: the
+    random-walk σ per 5 days); classes and parameters not named keep the defaults
+    (:data:`processes.retrieval.landcover.DEFAULT_PRIOR_TABLE`).
+
+    Raises:
+        ProcessParameterInvalid: a malformed table.
+    """
+    merged = {code: dict(entries) for code, entries in DEFAULT_PRIOR_TABLE.items()}
+    if table is None:
+        return merged
+    try:
+        if not isinstance(table, Mapping):
+            raise ValueError("give an object keyed by class code")
+        for key, entries in table.items():
+            code = int(key)
+            if not isinstance(entries, Mapping):
+                raise ValueError(f"class {key}: give an object of parameters")
+            for name, value in entries.items():
+                if isinstance(value, Mapping):
+                    keys = ("mean", "sd", "q") if "q" in value else ("mean", "sd")
+                    value = [value[k] for k in keys]
+                merged.setdefault(code, {})[name] = tuple(value)
+        validate_table(merged)
+    except (KeyError, TypeError, ValueError) as e:
+        raise ProcessParameterInvalid(
+            parameter="prior_table", process=PROCESS, reason=str(e).strip("'\"")
+        ) from None
+    return {c: {n: tuple(map(float, v)) for n, v in e.items()} for c, e in merged.items()}
+
+
 def optisail(
     data: xr.DataArray | Sequence[xr.DataArray],
     interval: int = 5,
@@ -172,6 +252,8 @@ def optisail(
     srf_step: float = 10.0,
     max_iterations: int = 10,
     soil_wetness: float = SOIL_WETNESS,
+    landcover: xr.DataArray | None = None,
+    prior_table: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> xr.DataArray:
     """openEO process ``optisail`` (spec: processes/specs/optisail.json)."""
     cubes = [data] if isinstance(data, xr.DataArray) else list(data)
@@ -214,25 +296,32 @@ def optisail(
         soil_wetness=soil_wetness, drift=0.0 if soil_wetness > 0 else DRIFT_ALONE,
     )  # fmt: skip
     lat = latitude(ref)
+    codes = landcover_codes(landcover, ref)
     kwargs = {
         "layouts": layouts, "steps": steps, "window": window, "config": config,
-        "outputs": outputs, "fapar_sza": fapar_sza,
+        "outputs": outputs, "fapar_sza": fapar_sza, "table": parse_prior_table(prior_table),
     }  # fmt: skip
     if any(isinstance(c.data, da.Array) for c in cubes):
         arrays = [da.asarray(c.data) for c in cubes]
         ychunks, xchunks = arrays[0].chunks[2], arrays[0].chunks[3]
         arrays = [a.rechunk((-1, -1, ychunks, xchunks)) for a in arrays]
-        lat_arr = da.from_array(
-            lat if lat is not None else np.zeros((ref.sizes["y"], ref.sizes["x"])),
-            chunks=(ychunks, xchunks),
-        )
+        shape = (ref.sizes["y"], ref.sizes["x"])
+        lat_arr = da.asarray(lat if lat is not None else np.zeros(shape))
+        lc_arr = da.asarray(codes if codes is not None else np.zeros(shape))
+        lat_arr, lc_arr = (a.rechunk((ychunks, xchunks)) for a in (lat_arr, lc_arr))
+
+        def block(*b, **kw):
+            return _block(
+                *b[:-2], lat=b[-2] if lat is not None else None,
+                codes=b[-1] if codes is not None else None, **kw,
+            )  # fmt: skip
+
         result = da.map_blocks(
-            lambda *b, **kw: _block(*b[:-1], lat=b[-1] if lat is not None else None, **kw),
-            *arrays, lat_arr[None, None],
+            block, *arrays, lat_arr[None, None], lc_arr[None, None],
             dtype=float, chunks=((len(steps),), (len(outputs),), ychunks, xchunks), **kwargs,
         )  # fmt: skip
     else:
-        result = _block(*(c.values for c in cubes), lat=lat, **kwargs)
+        result = _block(*(c.values for c in cubes), lat=lat, codes=codes, **kwargs)
     coords = {"t": steps.astype("datetime64[ns]"), "bands": outputs}
     for dim in ("y", "x"):
         if dim in ref.coords:

@@ -29,7 +29,7 @@ from processes.retrieval.observations import (
     groups,
     stack,
 )
-from processes.retrieval.prior import PosteriorState, temporal_prior
+from processes.retrieval.prior import Climatology, PosteriorState, temporal_prior
 from processes.retrieval.products import (
     ALBEDO_OUTPUTS,
     COVARIANCE_OUTPUTS,
@@ -76,6 +76,8 @@ SOIL_WETNESS = 0.3
 """Calibrated σψ of the per-overpass soil offsets (the default)."""
 DRIFT_ALONE = 0.25
 """Calibrated in-window drift scale when the soil offsets are off."""
+FIT_SCALING = (0.6, 4.0)
+"""Default bounds of the χ²/m scaling of the reported uncertainties (σ × 0.77…2)."""
 
 
 @dataclass(frozen=True)
@@ -119,13 +121,18 @@ class RetrievalConfig:
     per-overpass offsets hold it, without the diagonal approximation. :data:`DRIFT_ALONE`
     (0.25) is its calibrated value with ``soil_wetness`` 0; with the offsets on, drift on top
     leaves σ too wide."""
+    fit_scaling: tuple[float, float] | None = FIT_SCALING
+    """Bounds of the goodness-of-fit factor χ²/m by which the reported uncertainties are
+    scaled (σ · √clip(χ²/m, lo, hi); covariance bands by the factor itself): the Birge-ratio
+    scaling of least squares (``curve_fit``'s default), so that σ follows how well each pixel's
+    window is fitted; None reports the linearised σ as it is. The posterior carried to the next
+    step is never scaled: the filter keeps the stated observation errors."""
     soil_wetness: float = SOIL_WETNESS
     """σψ of each overpass's own soil dry-fraction offset δψ_o ~ N(0, σψ²) around the window's
     ψ (rain wets the soil on some days of a window), marginalised into R as a rank-one block per
     overpass (:mod:`processes.retrieval.soil`); 0 holds ψ constant over the window. The default
-    0.3 is calibrated (docs/retrieval.md): twin LAI RMSE 0.484 → 0.435, AVHRR with rain 0.82 →
-    0.38; it leaves the twin's pooled bias (−0.11) and σ share (82 % within 1σ) just outside
-    science.md §5."""
+    0.3 is calibrated (docs/retrieval.md): twin LAI RMSE 0.484 → 0.435 (global prior), AVHRR
+    with rain 0.82 → 0.38."""
 
 
 def _restart_low(observations, idx, y, w, views, pb, bpinv, config, sol) -> None:
@@ -216,6 +223,7 @@ def retrieve_window(
     steps_since_prior: float = 1.0,
     outputs: Collection[str] | None = None,
     water: np.ndarray | None = None,
+    climatology: Climatology | None = None,
 ) -> tuple[dict[str, np.ndarray], PosteriorState]:
     """Invert all clear observations of a window for P pixels.
 
@@ -228,6 +236,9 @@ def retrieve_window(
         outputs: Optional outputs wanted (:data:`OPTIONAL_OUTPUTS`); None gives
             :data:`CHEAP_OUTPUTS`. The :data:`CORE_OUTPUTS` always come.
         water: True for water/non-land pixels, (P,): no retrieval, bits 0 and 8.
+        climatology: Per-pixel climatological prior and random walk (physical units), e.g.
+            :func:`processes.retrieval.landcover.class_climatology`; None: the global one of
+            :mod:`processes.retrieval.state`.
 
     Returns:
         ``(outputs, posterior)``: outputs maps every core and requested name to a (P,) array
@@ -246,7 +257,7 @@ def retrieve_window(
     water = np.zeros(npix, bool) if water is None else np.asarray(water, bool)
     w[water] = 0.0
     fapar_sza = np.broadcast_to(np.asarray(fapar_sza, dtype=float), (npix,))
-    pb, b, from_prev = temporal_prior(prior, npix, config.temporal, steps_since_prior)
+    pb, b, from_prev = temporal_prior(prior, npix, config.temporal, steps_since_prior, climatology)
     flags = np.where(from_prev, 1 << BIT_PRIOR_PREVIOUS, 1 << BIT_PRIOR_CLIMATOLOGY)
     flags = flags.astype(np.uint16) | np.where(snow_seen, 1 << BIT_SNOW, 0).astype(np.uint16)
     n_obs = count_views(views, w)
@@ -265,10 +276,14 @@ def retrieve_window(
         chi2 = 2.0 * sol.cost / np.maximum((wf > 0).sum(axis=1), 1)
         p = to_physical(sol.x)
         values, grads = fluxes_with_gradient(sol.x, fapar_sza[idx], config, albedos)
+        fit = (
+            np.ones_like(chi2) if config.fit_scaling is None else np.clip(chi2, *config.fit_scaling)
+        )
         sd = {}
         for name, g in grads.items():
-            sd[name] = np.sqrt(np.maximum(np.einsum("pi,pij,pj->p", g, pa, g), 0.0))
-        lai_unc = np.sqrt(pa_phys[:, _LAI, _LAI])
+            sd[name] = np.sqrt(np.maximum(np.einsum("pi,pij,pj->p", g, pa, g), 0.0) * fit)
+        lai_sd = np.sqrt(pa_phys[:, _LAI, _LAI])  # linearised: the saturation test uses it
+        lai_unc = lai_sd * np.sqrt(fit)
         # corr(LAI, fAPAR) from the transformed covariance: dLAI/dt < 0 flips the sign
         with np.errstate(invalid="ignore", divide="ignore"):
             corr = -np.einsum("pi,pi->p", pa[:, _LAI], grads["fAPAR"])
@@ -279,7 +294,7 @@ def retrieve_window(
         bits = np.where(~sol.converged, 1 << BIT_NOT_CONVERGED, 0)
         bits |= np.where(chi2 > config.chi2_limit, 1 << BIT_CHI2, 0)
         bits |= np.where(had_outlier, 1 << BIT_OUTLIER, 0)
-        bits |= np.where(at_bound | (lai_unc > 0.5 * p[:, _LAI]), 1 << BIT_SATURATED, 0)
+        bits |= np.where(at_bound | (lai_sd > 0.5 * p[:, _LAI]), 1 << BIT_SATURATED, 0)
         bits |= np.where(n_obs[idx] < config.min_obs, 1 << BIT_FEW_OBS, 0)
         flags[idx] |= bits.astype(np.uint16)
         res = {
@@ -289,10 +304,10 @@ def retrieve_window(
             "fAPAR_unc": np.maximum(sd["fAPAR"], config.fapar_unc_floor),
             "LAI_fAPAR_corr": np.clip(corr, -1.0, 1.0),
             "Cab": p[:, _CAB],
-            "Cab_unc": np.sqrt(pa_phys[:, _CAB, _CAB]),
+            "Cab_unc": np.sqrt(pa_phys[:, _CAB, _CAB] * fit),
             "chi2": chi2,
             "iterations": sol.iterations,
-            **covariance_bands(pa_phys),
+            **covariance_bands(pa_phys * fit[:, None, None]),
         }
         for name in ALBEDO_OUTPUTS if albedos else ():
             res[name], res[f"{name}_unc"] = values[name], sd[name]
