@@ -123,6 +123,8 @@ def simulate(
         console.print(f"[red]cannot simulate:[/red] {e}")
         raise typer.Exit(2) from e
     console.print(f"{len(result.products)} products and {len(result.truth)} truth files in {out}")
+    if result.landcover is not None:
+        console.print(f"land-cover map {result.landcover}")
 
 
 @app.command("ingest")
@@ -196,6 +198,7 @@ def ingest_cmd(
         f"scanned {report.scanned} files ({report.ignored} other files ignored) in {report.seconds:.1f} s "
         f"({rate:.0f}/s): {report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
         f"{report.deleted} deleted, {len(report.failed)} failed"
+        + (f"; {report.maps} land-cover maps registered" if report.maps else "")
     )
     raise typer.Exit(1 if report.failed else 0)
 

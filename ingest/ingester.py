@@ -17,6 +17,7 @@ from ingest.loading import (
     collection_bases,
     copy_arrivals,
 )
+from ingest.maps import register_maps
 from ingest.registry import Sensor
 from ingest.runner import Runner, auto_workers
 from ingest.scan import ScanSpec, discover
@@ -45,6 +46,8 @@ class IngestReport:
     failed: list[tuple[str, str]] = field(default_factory=list)
     """``(path, reason)`` of every file reported and skipped."""
     seconds: float = 0.0
+    maps: int = 0
+    """Land-cover maps (``esa-cci-lc`` items) created or updated; not in the counts above."""
 
     @property
     def changed(self) -> int:
@@ -98,13 +101,18 @@ def ingest(
 ) -> IngestReport:
     """Register every product under ``roots``; a second run over unchanged files writes nothing.
 
+    Land-cover maps found there (``canopy simulate`` writes one per run) become items of
+    ``esa-cci-lc`` (:func:`ingest.maps.register_maps`): created or updated ones are counted
+    in ``report.maps`` only, pruned ones in ``report.deleted``.
+
     Args:
         roots: directories (walked recursively) or files.
         dsn: database DSN (pgstac migrated, canopy migrations applied).
         registry: sensors by id.
         workers: Dask worker processes (0 = scan in this process; ``None`` = 0 unless the
             files are many GB, see :func:`auto_workers`).
-        prune: delete items of the sensor collections whose local file no longer exists.
+        prune: delete items of the sensor collections and of ``esa-cci-lc`` whose local file
+            no longer exists.
         client: an existing ``dask.distributed.Client`` to use instead of starting one.
         progress: called with ``(files done, files total)``.
         arrivals: record created/updated/deleted items in ``canopy.arrivals``.
@@ -123,7 +131,8 @@ def ingest(
     catalog.ping(dsn)  # fail fast: pypgstac's pool would retry an unreachable server for long
     _ensure_collections(dsn, registry)
     specs = {s.product_token: ScanSpec.from_vp(s.vp()) for s in registry.values()}
-    paths, report.ignored = discover(roots)
+    maps: list[str] = []
+    paths, report.ignored = discover(roots, maps)
     paths = _unique_names(paths, report)
     known = catalogued_files(dsn, registry)
     batches = [paths[i : i + BATCH_FILES] for i in range(0, len(paths), BATCH_FILES)]
@@ -182,5 +191,8 @@ def ingest(
                 if arrivals:
                     deleted = ((collection, i, "deleted", "", None, None) for i in gone)
                     copy_arrivals(db.connect(), deleted)
+    lc = register_maps(dsn, maps, public_url, prune=prune)
+    report.maps, report.deleted = lc.created + lc.updated, report.deleted + lc.deleted
+    report.failed.extend(lc.failed)
     report.seconds = time.perf_counter() - t0
     return report

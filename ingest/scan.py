@@ -15,6 +15,7 @@ from typing import Any
 from ingest.collections import EO, FILE, NETCDF, PROJ
 from ingest.h5meta import AttributeReader, Unresolved
 from ingest.hrefs import ALTERNATE, data_asset_hrefs, data_url
+from ingest.landcover import parse_map_name
 from ingest.products import ProductName, parse_product_name
 from processes.grid import get_grid
 
@@ -371,12 +372,19 @@ def _formatted(o: ScanOutcome, formatter) -> ScanOutcome:
     )
 
 
-def discover(roots: Iterable[str | os.PathLike]) -> tuple[list[str], int]:
+def discover(
+    roots: Iterable[str | os.PathLike], maps: list[str] | None = None
+) -> tuple[list[str], int]:
     """Walk directory trees (or take files) and return product-named files and the ignored count.
 
     Paths are absolute (each root is resolved once; files are not resolved one by one, so a
     symlinked file keeps its link path). Files are sorted within each root and roots keep
     their order, so when a product appears under two roots the first root wins.
+
+    Args:
+        roots: directories or files.
+        maps: when given, land-cover map files (:func:`ingest.landcover.parse_map_name`) are
+            appended to it, in the same order, instead of being counted as ignored.
     """
     found, ignored = [], 0
     for root in roots:
@@ -385,12 +393,16 @@ def discover(roots: Iterable[str | os.PathLike]) -> tuple[list[str], int]:
             walk = [(str(root.parent), [], [root.name])]
         else:
             walk = os.walk(root)
-        mine = []
+        mine, lc = [], []
         for d, _, files in walk:
             for f in files:
                 if parse_product_name(f) is not None:
                     mine.append(os.path.join(d, f))
+                elif maps is not None and parse_map_name(f) is not None:
+                    lc.append(os.path.join(d, f))
                 else:
                     ignored += 1
         found.extend(sorted(mine))
+        if maps is not None:
+            maps.extend(sorted(lc))
     return found, ignored

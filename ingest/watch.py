@@ -15,8 +15,11 @@ from ingest.scan import discover
 def changed_files(
     roots: Sequence[str | os.PathLike], seen: dict[str, tuple[int, int]]
 ) -> list[str]:
-    """Product files that are new or whose size/mtime changed since ``seen`` (updated in place)."""
-    paths, _ = discover(roots)
+    """Product and land-cover map files that are new or whose size/mtime changed since ``seen``
+    (updated in place)."""
+    maps: list[str] = []
+    paths, _ = discover(roots, maps)
+    paths += maps
     changed = []
     for p in paths:
         try:

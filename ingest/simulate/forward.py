@@ -42,6 +42,10 @@ class GeneratingModel:
     """Leave 2–5% thin clouds flagged clear."""
     snow_flag_above: float
     """The snow bit is set where the snow fraction exceeds this (partial snow below it)."""
+    stated_noise: bool = False
+    """Draw the noise at the σ a reader takes from the product, max(σ, min_rel_uncertainty·ρ)
+    of the sensor registry, instead of science.md §5.6's σ alone (4 %/5 % against the
+    registry's 6 %/8 % minimum)."""
 
 
 MODEL_ERROR = GeneratingModel(
@@ -57,11 +61,13 @@ TWIN = GeneratingModel(
     name="identical twin: the retrieval's model (prosail18 LIDF, rsot, fixed N and hotspot)",
     binning=RetrievalConfig.binning, hotspot=FIXED["hotspot"], srf_step=10.0,
     par_step=RetrievalConfig.fapar_step, diffuse=False, leaf_n=FIXED["n"],
-    undetected_clouds=False, snow_flag_above=0.0,
+    undetected_clouds=False, snow_flag_above=0.0, stated_noise=True,
 )  # fmt: skip
 """Identical twin: exactly the retrieval's forward model and fixed parameters (N, hotspot),
-SRFs sampled every 10 nm (optisail's default ``srf_step``), every cloud and snow pixel flagged.
-Data and model differ only by the noise of the products' uncertainty layers and by the state
+SRFs sampled every 10 nm (optisail's default ``srf_step``), every cloud and snow pixel flagged,
+noise of exactly the σ the retrieval reads from the products (so that the test of the
+posterior σ measures the inversion, not the registry's minimum relative uncertainty).
+Data and model differ only by that noise and by the state
 changing from day to day inside a window (phenology, soil moisture); the static leaf parameters
 stay the land-cover class's (evergreen Cm 0.015 lies 3σ from the retrieval's prior)."""
 

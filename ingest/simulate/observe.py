@@ -145,6 +145,8 @@ def observe(
         clean[b.name] = np.where(lit, r, np.nan)
         floor, rel = (0.004, 0.04) if wl < 1000 else (0.008, 0.05)
         sigma = np.maximum(floor, rel * r)
+        if day.model.stated_noise:  # same draws, scaled to what a reader will assume
+            sigma = np.maximum(sigma, b.min_rel_uncertainty * np.abs(r))
         dtau = 0.1 * (wl / 550.0) ** -1.3
         noisy = r + sigma * rng.standard_normal(shape) + dtau * eps_tau
         refl[b.name] = np.where(lit, np.clip(noisy, 0.0, 1.0), np.nan)

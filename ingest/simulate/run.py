@@ -23,6 +23,7 @@ from ingest.simulate.forward import (
     par_wavelengths,
 )
 from ingest.simulate.geometry import declination
+from ingest.simulate.landcover import FOLDER, confuse, map_name, write_map
 from ingest.simulate.observe import DayState, observe, sensor_wavelengths
 from ingest.simulate.scene import CLASSES, make_landscape, phenology, smooth_field, weather
 from ingest.simulate.writer import write_product
@@ -44,7 +45,8 @@ class SimulationConfig:
     sensors: tuple[Sensor, ...]
     """Sensors to simulate (each needs a ``simulation`` block)."""
     out: Path
-    """Output root: ``<out>/<sensor id>/<YYYY>/<product>.nc`` and ``<out>/truth/``."""
+    """Output root: ``<out>/<sensor id>/<YYYY>/<product>.nc``, ``<out>/truth/`` and
+    ``<out>/landcover/``."""
     seed: int = 0
     """Seed of every random draw."""
     bbox: tuple[float, float, float, float] | None = None
@@ -54,6 +56,8 @@ class SimulationConfig:
     twin: bool = False
     """Identical twin: generate with the retrieval's own model and flag every cloud and snow
     pixel (:data:`ingest.simulate.forward.TWIN`); default: with model error (``MODEL_ERROR``)."""
+    landcover_error: float = 0.12
+    """Fraction of land pixels the land-cover map gets wrong (:func:`confuse`)."""
 
     @property
     def model(self) -> GeneratingModel:
@@ -67,6 +71,8 @@ class SimulationResult:
 
     products: list[Path] = field(default_factory=list)
     truth: list[Path] = field(default_factory=list)
+    landcover: Path | None = None
+    """The land-cover map (``<out>/landcover/landcover_<tile>_<start>_<end>.tif``)."""
 
 
 def _stable(text: str) -> int:
@@ -171,15 +177,19 @@ def _truth_files(cfg, lat, lon, dates, land, leaf, wx, chunks) -> list[Path]:
 def simulate(
     cfg: SimulationConfig, progress: Callable[[int], None] | None = None
 ) -> SimulationResult:
-    """Write daily products of every sensor plus truth files; deterministic for ``cfg.seed``.
+    """Write daily products of every sensor, truth files and a land-cover map; deterministic
+    for ``cfg.seed``.
 
     Args:
         cfg: what to simulate.
         progress: called with the number of days just finished.
 
     Raises:
-        ValueError: when a sensor lacks a ``simulation`` block or the sensors' grids differ.
+        ValueError: when a sensor lacks a ``simulation`` block, the sensors' grids differ or
+            ``landcover_error`` is outside 0 … 1.
     """
+    if not 0.0 <= cfg.landcover_error <= 1.0:
+        raise ValueError(f"landcover_error {cfg.landcover_error} is not within 0 … 1")
     for s in cfg.sensors:
         if s.simulation is None:
             raise ValueError(f"sensor {s.id} has no simulation block")
@@ -231,4 +241,14 @@ def simulate(
     result = SimulationResult()
     result.products = [p["path"] for c in chunks for r in c for p in r["sensors"].values()]
     result.truth = _truth_files(cfg, lat, lon, dates, land, leaf, wx, chunks)
+    result.landcover = _landcover_map(cfg, lat, lon, land.cover, grid.pixel_size)
     return result
+
+
+def _landcover_map(cfg: SimulationConfig, lat, lon, cover, pixel_size: float) -> Path:
+    # a stream of its own: every other draw, hence products and truth, stays bit-identical
+    codes = confuse(cover, np.random.default_rng([cfg.seed, 4]), cfg.landcover_error)
+    tags = {"confusion_rate": f"{cfg.landcover_error:g}", "seed": str(cfg.seed)}
+    tags |= {"start": cfg.start.isoformat(), "end": cfg.end.isoformat(), "tile": cfg.tile}
+    path = cfg.out / FOLDER / map_name(cfg.tile, cfg.start, cfg.end)
+    return write_map(codes, lat, lon, path, pixel_size, tags)

@@ -51,6 +51,8 @@ class Run:
     """Truth water mask, (y, x)."""
     cubes: list[xr.DataArray]
     """The products as optisail got them, one cube per sensor."""
+    landcover: xr.DataArray
+    """The simulated land-cover map (CCI-LC codes, with confusion) optisail got."""
 
     def band(self, name: str) -> np.ndarray:
         """One output band, (t, y, x)."""
@@ -79,7 +81,8 @@ def simulate_and_retrieve(root: Path, registry: dict[str, Sensor], seed: int, tw
         # open_l2b_many sorts by time; the file names start with the date, so do the paths
         assert "land" in cube.bands.values  # the reader delivers the water/land flag
         cubes.append(cube)
-    out = retrieve(cubes)
+    landcover = landcover_map(result, cubes[0])
+    out = retrieve(cubes, landcover=landcover)
     state = xr.load_dataset(truth_file(result))
     at_steps = state.sel(time=out.t.values)
     days = state.time.values
@@ -93,7 +96,17 @@ def simulate_and_retrieve(root: Path, registry: dict[str, Sensor], seed: int, tw
             contaminated[k] |= und.values[inside].any(axis=0).astype(bool)
     water = state.land_cover.values < 0
     truth = at_steps.lai.values, at_steps.fapar_bs.values
-    return Run(seed, result, out, *truth, contaminated, water, cubes)
+    return Run(seed, result, out, *truth, contaminated, water, cubes, landcover)
+
+
+def landcover_map(result: SimulationResult, cube: xr.DataArray) -> xr.DataArray:
+    """The simulation's land-cover product (not the truth) as a (y, x) cube on ``cube``'s grid."""
+    import rioxarray
+
+    lc = rioxarray.open_rasterio(result.landcover).squeeze("band", drop=True).load()
+    np.testing.assert_allclose(lc.y.values, cube.y.values, atol=1e-9)
+    np.testing.assert_allclose(lc.x.values, cube.x.values, atol=1e-9)
+    return xr.DataArray(lc.values, dims=("y", "x"), coords={"y": cube.y, "x": cube.x})
 
 
 def retrieve(cubes: list[xr.DataArray], **kwargs) -> xr.DataArray:
