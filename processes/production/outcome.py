@@ -33,6 +33,8 @@ class RunReport:
     )
     """``plan`` and ``merge`` wall time on the caller; ``load`` and ``retrieval`` summed over
     chunk tasks (task-seconds, on whatever worker ran them)."""
+    landcover: str = "none"
+    """Land-cover collection whose map gave the climatological priors, or ``none`` (global)."""
     final: list = field(default_factory=list)
     """``(chunk, carry)`` of every chunk after its last date, when the run was asked to keep
     them (the state a later run can resume from); else empty."""

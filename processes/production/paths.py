@@ -16,7 +16,14 @@ from processes.production.outcome import DateOutcome, RunReport
 from processes.production.plan import Chunk, Plan
 from processes.production.snapshot import SnapshotCatalogue
 from processes.production.spill import SPILL_BYTES, output_array
-from processes.production.step import OUTPUTS, Carry, StepResult, StepSpec, run_step
+from processes.production.step import (
+    OUTPUTS,
+    Carry,
+    StepResult,
+    StepSpec,
+    chunk_climatology,
+    run_step,
+)
 
 OnDate = Callable[[datetime, bool, "str | None"], None]
 """``callback(date, ok, error)``: called once per step date when all its chunks are done."""
@@ -94,8 +101,9 @@ def run_site(
     chunk = plan.chunk(slice(None), slice(None))
     out = output_array((len(plan.steps), len(OUTPUTS), *plan.shape), spill_bytes, spill_dir)
     carry: Carry | None = first(chunk) if first else None
+    clim = chunk_climatology(plan.landcover)
     for k, date in enumerate(plan.steps):
-        res, carry = run_step(snapshot, spec, chunk, date, carry)
+        res, carry = run_step(snapshot, spec, chunk, date, carry, clim)
         out[k] = res.values
         _record(report, date, merge_date(plan.shape, [(slice(None), slice(None))], [res]), on_date)
     if keep and carry is not None:
@@ -128,12 +136,19 @@ def tile_graph(
     lasts = []
     for chunk in chunks:
         carry, results = (first(chunk) if first else None), []
+        clim = None
+        if plan.landcover is not None:
+            # one task per chunk builds its climatology from its slice of the map (the graph
+            # holds each slice once, not the map); every date of the chunk depends on it
+            codes = plan.landcover[chunk.rows, chunk.cols]
+            key = f"vp-clim-{tag}-{chunk.rows.start}-{chunk.cols.start}"
+            clim = dask.delayed(chunk_climatology, pure=False)(codes, dask_key_name=key)
         for k, date in enumerate(plan.steps):
             # breadth-first: every chunk's date k before any date k + 1, so dates (and the
             # job's progress) complete one by one instead of all at the very end
             with dask.annotate(priority=-k):
                 res, carry = step(
-                    snap, shared, chunk, date, carry, dask_key_name=_key(tag, k, chunk)
+                    snap, shared, chunk, date, carry, clim, dask_key_name=_key(tag, k, chunk)
                 )
             results.append(res)
         per_chunk.append(results)

@@ -55,6 +55,9 @@ class Plan:
     """Step dates."""
     lat: np.ndarray | None
     """Latitude of every output pixel or None."""
+    landcover: np.ndarray | None = None
+    """Land-cover class code of every output pixel, (y, x) (NaN: unmapped), or None for the
+    global prior everywhere."""
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -73,6 +76,11 @@ class Plan:
         }  # fmt: skip
         lat = None if self.lat is None else self.lat[rows, cols]
         return Chunk(rows, cols, ys, xs, lat, extent)
+
+    @property
+    def extent(self) -> dict:
+        """Spatial extent that selects exactly the grid's pixel centres (grid CRS)."""
+        return self.chunk(slice(None), slice(None)).extent
 
     def chunks(self, size: int) -> list[Chunk]:
         """Split the grid into chunks of at most ``size``×``size`` pixels."""

@@ -18,6 +18,7 @@ from processes.exceptions import (
     ProcessParameterInvalid,
 )
 from processes.production import chain
+from processes.production.landcover import read_landcover
 from processes.production.outcome import RunReport
 from processes.production.params import PROCESS, Request, request
 from processes.production.paths import FirstCarry, OnDate, run_site, run_tile
@@ -64,6 +65,7 @@ def _cube(values: np.ndarray, plan, report: RunReport) -> xr.DataArray:
         "source": "vp_lai_fapar: OptiSAIL-like retrieval (PROSPECT-D + 4SAIL), Canopy",
         "fapar": "black-sky at local solar noon",
         "failed_dates": ",".join(f"{d:%Y-%m-%d}" for d in report.failed),
+        "landcover": report.landcover,
     }
     return cube
 
@@ -135,7 +137,8 @@ def run_production(
     Returns:
         ``(cube, report)``: the cube ``(t, bands, y, x)`` float32 with :data:`OUTPUTS` bands
         (NaN on failed dates, listed in the ``failed_dates`` attribute; only ``dates`` when
-        given) and the run report (outcomes of the produced dates only).
+        given; the ``landcover`` attribute names the collection whose map gave the priors, or
+        ``none``) and the run report (outcomes of the produced dates only).
 
     Raises:
         CollectionNotFound: an unknown sensor collection.
@@ -159,6 +162,9 @@ def run_production(
         # the chain stops after the last wanted date; earlier dates run for their posterior
         plan = dataclasses.replace(plan, steps=plan.steps[: max(wanted) + 1])
     hooks = hooks or chain.ChainHooks()
+    landcover = read_landcover(catalogue, settings.landcover_collection, plan, req.start)
+    hooks.on_note(landcover.note)
+    plan = dataclasses.replace(plan, landcover=landcover.codes)
     first, skip = _resume(hooks, req, plan, wanted)
     if skip:
         plan = dataclasses.replace(plan, steps=plan.steps[skip:])
@@ -182,6 +188,7 @@ def run_production(
             snapshot, spec, plan, req.chunk_size, client, scheduler, on_date, first, keep, **spill
         )
     report.seconds["plan"] = planned
+    report.landcover = landcover.source
     if keep:
         _save_state(hooks, plan, report)
     if wanted is not None:

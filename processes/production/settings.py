@@ -32,3 +32,7 @@ class ProductionSettings(BaseSettings):
 
     max_iterations: int = 10
     """Levenberg–Marquardt iteration budget per pixel and date."""
+
+    landcover_collection: str = "esa-cci-lc"
+    """Land-cover collection (ESA CCI-LC codes, band ``lccs_class``) whose map selects each
+    pixel's climatological prior; "" disables it (the global prior everywhere)."""

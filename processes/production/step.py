@@ -14,6 +14,8 @@ from processes.exceptions import NoDataAvailable
 from processes.production.plan import Chunk
 from processes.production.snapshot import SnapshotCatalogue
 from processes.retrieval.cube import layout
+from processes.retrieval.landcover import class_climatology
+from processes.retrieval.prior import Climatology, temporal_prior
 from processes.retrieval.process import noon_sza, water_mask, window_observations
 from processes.retrieval.window import (
     BIT_NO_OBS,
@@ -108,21 +110,37 @@ def _fapar_sza(chunk: Chunk, date: datetime, obs: list[SensorObservations]) -> n
     return np.nan_to_num(sza, nan=45.0)
 
 
-def _empty(carry: Carry, npix: int) -> tuple[dict[str, np.ndarray], PosteriorState | None]:
-    """Outputs of a window without any observation slot (what retrieve_window gives pixels
-    without observations: NaN, bit 0, the prior bits; the next date starts from climatology)."""
+def chunk_climatology(codes: np.ndarray | None) -> Climatology | None:
+    """The per-pixel climatology of a chunk's land-cover codes (None: the global prior).
+
+    Built once per chunk and shared by its dates (the map is static).
+    """
+    return None if codes is None else class_climatology(np.asarray(codes).ravel())
+
+
+def _empty(
+    carry: Carry, npix: int, config: RetrievalConfig, clim: Climatology | None
+) -> tuple[dict[str, np.ndarray], PosteriorState | None]:
+    """Outputs of a window without any observation slot: what retrieve_window gives pixels
+    without observations (NaN, bit 0, the prior bits; the prior passed on as not valid, so
+    the next date starts from the pixel's climatology)."""
     prior = carry.posterior
-    valid = np.zeros(npix, bool) if prior is None else prior.valid
-    flags = np.where(valid, 1 << BIT_PRIOR_PREVIOUS, 1 << BIT_PRIOR_CLIMATOLOGY) | (1 << BIT_NO_OBS)
+    pb, b, from_prev = temporal_prior(prior, npix, config.temporal, carry.age, clim)
+    flags = np.where(from_prev, 1 << BIT_PRIOR_PREVIOUS, 1 << BIT_PRIOR_CLIMATOLOGY)
     out = {name: np.full(npix, np.nan) for name in OUTPUTS}
-    out["quality_flag"], out["n_obs"] = flags, np.zeros(npix)
+    out["quality_flag"], out["n_obs"] = flags | (1 << BIT_NO_OBS), np.zeros(npix)
     if prior is None:
         return out, None
-    return out, PosteriorState(prior.x, prior.cov, np.zeros(npix, bool))
+    return out, PosteriorState(pb, b, np.zeros(npix, bool))
 
 
 def run_step(
-    snapshot: SnapshotCatalogue, spec: StepSpec, chunk: Chunk, date: datetime, carry: Carry | None
+    snapshot: SnapshotCatalogue,
+    spec: StepSpec,
+    chunk: Chunk,
+    date: datetime,
+    carry: Carry | None,
+    clim: Climatology | None = None,
 ) -> tuple[StepResult, Carry]:
     """Produce one date of one chunk; never raises (a failure is reported in the result).
 
@@ -132,6 +150,7 @@ def run_step(
         chunk: The pixels.
         date: Step date.
         carry: What the previous date of this chunk passed on (None for the first date).
+        clim: The chunk's per-pixel climatology (:func:`chunk_climatology`); None: global.
 
     Returns:
         ``(result, carry)`` for the next date of the chunk. A failed date passes the previous
@@ -159,9 +178,10 @@ def run_step(
             out, post = retrieve_window(
                 obs, _fapar_sza(chunk, date, obs), carry.posterior, spec.config,
                 steps_since_prior=carry.age, outputs=(), water=water_mask(blocks, layouts),
+                climatology=clim,
             )  # fmt: skip
         else:
-            out, post = _empty(carry, rows * cols)
+            out, post = _empty(carry, rows * cols, spec.config, clim)
     except Exception as e:  # a date fails, the chunk goes on: INCOMPLETE, not lost
         values = np.full((len(OUTPUTS), rows, cols), np.nan, np.float32)
         spent = time.perf_counter() - t0
