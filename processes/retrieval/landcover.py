@@ -110,7 +110,4 @@ def class_climatology(codes: np.ndarray, table: PriorTable | None = None) -> Cli
             mean[sel, j], sd[sel, j] = values[0], values[1]
             if len(values) > 2:
                 q[sel, j] = values[2]
-    cov = np.zeros((codes.size, len(NAMES), len(NAMES)))
-    idx = np.arange(len(NAMES))
-    cov[:, idx, idx] = sd**2
-    return Climatology(mean, cov, q)
+    return Climatology(mean, sd, q)

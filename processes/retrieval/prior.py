@@ -15,16 +15,22 @@ class Climatology:
 
     mean: np.ndarray
     """Prior mean, (P, n)."""
-    cov: np.ndarray
-    """Prior covariance, (P, n, n)."""
+    sd: np.ndarray
+    """Prior σ, (P, n); the climatology is diagonal (kept as σ: a chunk holds it for all its
+    dates, and (P, n, n) would be n times larger)."""
     q_sd: np.ndarray
     """Random-walk σ per 5-day step, (P, n)."""
+
+    @property
+    def cov(self) -> np.ndarray:
+        """Prior covariance, (P, n, n)."""
+        return self.sd[:, :, None] ** 2 * np.eye(self.sd.shape[1])
 
     @classmethod
     def default(cls, npix: int) -> Climatology:
         """The global climatology of :data:`processes.retrieval.state.PARAMETERS`."""
-        mean, cov = climatology(npix)
-        return cls(mean, cov, np.tile([p.q_sd for p in PARAMETERS], (npix, 1)))
+        rows = [[getattr(p, a) for p in PARAMETERS] for a in ("prior_mean", "prior_sd", "q_sd")]
+        return cls(*(np.tile(r, (npix, 1)) for r in rows))
 
 
 @dataclass
@@ -67,7 +73,7 @@ def temporal_prior(
         σ is capped at its climatological σ (correlations kept).
     """
     clim = Climatology.default(npix) if clim is None else clim
-    pb, b = clim.mean.copy(), clim.cov.copy()
+    pb, b = clim.mean.copy(), clim.cov
     use = np.zeros(npix, bool)
     if prior is not None and temporal:
         use = prior.valid & np.all(np.isfinite(prior.x), axis=1)

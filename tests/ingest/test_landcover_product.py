@@ -216,3 +216,32 @@ def test_the_demo_set_has_a_served_map_and_openeo_describes_it(
     again = load_demo(pgstac_dsn, root, days=1, home=canopy_home)
     assert path.exists() and again.maps == 0 and not again.failed
     assert "1220" + _sha(path) == asset["file:checksum"]
+
+
+def test_a_process_graph_feeds_the_catalogued_map_to_optisail(summer, registry, pgstac_dsn):
+    # what an openEO client sends: both collections loaded, the map given as `landcover`
+    from processes.executor import execute
+    from processes.registry import build_registry
+    from processes.retrieval.process import optisail
+
+    ingest([summer.landcover.parents[1]], pgstac_dsn, registry, workers=0)
+    box = _box(crop_bbox("X18Y02", 563, 561, 6))
+    time = ["2019-06-01", "2019-06-07"]
+    graph = {
+        "obs": {"process_id": "load_collection",
+                "arguments": {"id": "probav", "spatial_extent": box, "temporal_extent": time}},
+        "map": {"process_id": "load_collection",
+                "arguments": {"id": COLLECTION, "spatial_extent": box, "temporal_extent": None,
+                              "bands": ["lccs_class"]}},
+        "lai": {"process_id": "optisail", "result": True,
+                "arguments": {"data": {"from_node": "obs"}, "landcover": {"from_node": "map"},
+                              "outputs": ["LAI", "LAI_unc"]}},
+    }  # fmt: skip
+    load = make_load_collection(PgstacCubeCatalogue(pgstac_dsn))
+    got = execute({"process_graph": graph}, build_registry({"load_collection": load}))
+    obs = load("probav", box, time)
+    codes = xr.DataArray(_read(summer.landcover)[0][3:9, 1:7], dims=("y", "x"))
+    expected = optisail(obs, outputs=["LAI", "LAI_unc"], landcover=codes)
+    np.testing.assert_allclose(got.values, expected.values, rtol=1e-9, equal_nan=True)
+    without = optisail(obs, outputs=["LAI", "LAI_unc"])
+    assert not np.allclose(got.values, without.values, equal_nan=True)  # the map took effect
