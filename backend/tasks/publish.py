@@ -18,6 +18,7 @@ import xarray as xr
 from backend.tasks.conf import days
 from ingest.publish.publisher import PublishReport, publish
 from ingest.publish.settings import PublishSettings
+from processes.production.settings import ProductionSettings
 from processes.repackage import RetrievalInfo, retrieval_output
 from stac.cube_catalogue import PgstacCubeCatalogue
 
@@ -31,17 +32,22 @@ def wants_publishing(row: dict[str, Any]) -> bool:
 
 
 def input_refs(dsn: str, conf: dict[str, Any]) -> list[str]:
-    """``<collection>/<item id>`` of every input item of the task's area and windows."""
+    """``<collection>/<item id>`` of every input item of the task's area and windows: the
+    sensors' observations and the land-cover maps (production's collection) over them."""
     half = timedelta(days=days(conf["window"]) / 2)
     start = datetime.fromisoformat(conf["start"]).replace(tzinfo=UTC) - half
     end = datetime.fromisoformat(conf["end"]).replace(tzinfo=UTC) + half
     g = conf["geom"]
     bbox = (g["west"], g["south"], g["east"], g["north"])
     catalogue = PgstacCubeCatalogue(dsn)
+    collections = list(conf["sensors"])
+    landcover = ProductionSettings().landcover_collection  # the map the priors came from
+    if landcover and catalogue.collection(landcover) is not None:
+        collections.append(landcover)
     return [
-        f"{sensor}/{item['id']}"
-        for sensor in conf["sensors"]
-        for item in catalogue.search(sensor, bbox, start, end, None)
+        f"{collection}/{item['id']}"
+        for collection in collections
+        for item in catalogue.search(collection, bbox, start, end, None)
     ]
 
 

@@ -36,8 +36,18 @@ class InputItem:
     ref: str
     """``<collection>/<item id>``."""
     datetime: datetime
+    """Its datetime, or the start of its period (a land-cover map holds for a period)."""
     platform: str
     instrument: str
+    end: datetime | None = None
+    """End of its period; None for an observation at ``datetime``."""
+
+    def used_in(self, start: datetime, end: datetime) -> bool:
+        """Whether a product of the windows [start, end) used it: an observation inside them,
+        or a period item (a land-cover map) overlapping them."""
+        if self.end is None:
+            return start <= self.datetime < end
+        return self.datetime < end and self.end >= start
 
 
 def _files(source: str | os.PathLike) -> list[Path]:
@@ -142,6 +152,10 @@ def restrict(ds: xr.Dataset, info: RetrievalInfo, period: Period) -> xr.Dataset:
     return ds.isel(t=np.flatnonzero(inside))
 
 
+def _when(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
 def resolve_inputs(dsn: str, refs: Sequence[str]) -> dict[str, InputItem]:
     """Look the input items up in the catalogue.
 
@@ -157,15 +171,18 @@ def resolve_inputs(dsn: str, refs: Sequence[str]) -> dict[str, InputItem]:
         page = catalog.search(
             dsn, {"collections": [collection], "ids": ids, "limit": len(ids), "fields": {
                 "include": ["id", "collection", "properties.datetime", "properties.platform",
-                            "properties.instruments"]}},
+                            "properties.instruments", "properties.start_datetime",
+                            "properties.end_datetime"]}},
         )  # fmt: skip
         for f in page.get("features", []):
             p = f["properties"]
+            end = p.get("end_datetime")  # an item of a period (a land-cover map)
             found[f"{collection}/{f['id']}"] = InputItem(
                 ref=f"{collection}/{f['id']}",
-                datetime=datetime.fromisoformat(p["datetime"].replace("Z", "+00:00")),
+                datetime=_when(p.get("start_datetime") or p["datetime"]),
                 platform=p.get("platform", ""),
                 instrument=",".join(p.get("instruments", [])),
+                end=_when(end) if end else None,
             )
     missing = [r for r in refs if r not in found]
     if missing:

@@ -102,7 +102,8 @@ def product_item(
     Args:
         product: the product.
         files: ``data`` (the NetCDF) and optional ``LAI``, ``fAPAR`` (COGs), ``thumbnail``.
-        derived_from: input items (``<collection>/<id>``) whose dates fall in its windows.
+        derived_from: input items (``<collection>/<id>``) whose dates (or periods) fall in its
+            windows.
         settings: public URL (links) and DOI.
         fingerprint: what the item and file were made from (idempotent re-publication).
     """

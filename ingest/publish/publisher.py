@@ -151,7 +151,7 @@ def publish(
         labels = {"platform": _label(used, "platform"), "sensor": _label(used, "instrument")}
         for product in repackage(ds, info, meta, created=created, **labels):
             # the exact inputs of a product are those observed inside its windows
-            derived = [i.ref for i in used if product.start <= i.datetime < product.end]
+            derived = [i.ref for i in used if i.used_in(product.start, product.end)]
             planned.append((product, derived))
     root = settings.publish_root.absolute()
     ensure_writable(root)

@@ -216,3 +216,25 @@ def test_items_are_served_by_the_stac_api(client, catalogue, outputs, settings, 
         got = client.get(asset["href"].removeprefix(PUBLIC_URL))
         assert got.status_code == 200, asset["href"]
         assert got.content == Path(local_path(asset)).read_bytes()
+
+
+def test_the_land_cover_map_of_the_priors_is_an_input_of_every_product(
+    catalogue, outputs, settings, tmp_path
+):
+    # the simulation's map is catalogued with its products (an item of a period: start/end);
+    # a retrieval that took its priors from it names it among its inputs
+    from dataclasses import replace
+
+    from processes.repackage import retrieval_output
+    from processes.repackage.contract import write_retrieval
+
+    (map_item,) = _items(catalogue, "esa-cci-lc")
+    ref = f"esa-cci-lc/{map_item}"
+    info = replace(outputs.tile_info, input_items=(*outputs.refs, ref))
+    path = write_retrieval(retrieval_output(outputs.retrieval, info), tmp_path / "tile.nc")
+    report = publish([path], catalogue, settings)
+    assert sorted(report.created) == [TILE_0603, TILE_0608]
+    for item in _items(catalogue, TILES).values():
+        derived = [lk["title"] for lk in item["links"] if lk["rel"] == "derived_from"]
+        assert ref in derived and len(derived) in (15, 21)  # 2×7 or 2×10 overpasses + the map
+        assert item["properties"]["platform"] == "proba-v, spot-5"  # the map names none
