@@ -8,6 +8,7 @@ from datetime import date
 
 from ingest.collections import EO, FILE, ITEM_ASSETS, PROJ
 from ingest.hrefs import ALTERNATE, data_asset_hrefs
+from processes.retrieval.landcover import CCI_LC_CLASSES
 
 COLLECTION = "esa-cci-lc"
 """Collection id of the land-cover maps."""
@@ -18,14 +19,7 @@ NODATA = 0
 COG = "image/tiff; application=geotiff; profile=cloud-optimized"
 RASTER = "https://stac-extensions.github.io/raster/v1.1.0/schema.json"
 CLASSIFICATION = "https://stac-extensions.github.io/classification/v2.0.0/schema.json"
-LEGEND = {
-    10: "cropland, rainfed",
-    60: "tree, broadleaved, deciduous",
-    70: "tree, needleleaved, evergreen",
-    130: "grassland",
-    200: "bare areas",
-    210: "water bodies",
-}
+LEGEND = {code: CCI_LC_CLASSES[code] for code in (10, 60, 70, 130, 200, 210)}
 """CCI-LC names of the codes a simulated map holds (the CCI-LC PUGS legend)."""
 _NAME = re.compile(r"landcover_(X\d{2}Y\d{2})_(\d{8})_(\d{8})\.tif")
 
